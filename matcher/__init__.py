@@ -1,0 +1,3 @@
+"""Park-investment matchmaking for Guangdong biomedicine: policy knowledge base and ranking."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,5 @@
+"""Entry point for `python -m matcher`."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,208 @@
+"""Typed models of the knowledge base: sources, taxonomy, locations and their measures."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+Level = Literal["province", "city", "district", "park"]
+LEVEL_RANK: dict[str, int] = {"province": 0, "city": 1, "district": 2, "park": 3}
+ValidityStatus = Literal["in_force", "ended", "not_started"]
+
+ConditionField = Literal["revenue_cny", "headcount", "investment_cny", "stage", "company_type", "hk_macau"]
+STAGES = ("seed", "startup", "growth", "mature", "listed")
+COMPANY_TYPES = (
+    "leader",
+    "high_growth",
+    "tech_sme",
+    "small_micro",
+    "multinational",
+    "hk_macau_firm",
+    "service_provider",
+    "medical_institution",
+    "research_institute",
+    "investor",
+    "university",
+)
+AmountUnit = Literal["CNY", "percent", "m2", "km2", "count"]
+ALL_SECTORS = "all"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- sources -------------------------------------------------------------------------
+
+
+class Period(Strict):
+    start: dt.date | None = None
+    end: dt.date | None = None
+    text: str  # the period as the document states it
+
+
+class PartSpec(Strict):
+    label: str
+    starts: str
+    ledger: bool = False
+
+
+class Source(Strict):
+    id: str
+    file: str
+    title: str
+    title_en: str
+    issuer: str
+    doc_number: str | None = None
+    issued: dt.date | None = None
+    level: Literal["province", "city", "district"]
+    location: str  # the location id of the issuer
+    period: Period
+    parts: list[PartSpec] = Field(default_factory=list)
+    no_measures: dict[str, str] = Field(default_factory=dict)
+
+    def status(self, as_of: dt.date) -> ValidityStatus:
+        """Whether the document is in force on `as_of`; an open end counts as in force."""
+        if self.period.start and as_of < self.period.start:
+            return "not_started"
+        if self.period.end and as_of > self.period.end:
+            return "ended"
+        return "in_force"
+
+
+# --- taxonomy ------------------------------------------------------------------------
+
+
+class Sector(Strict):
+    id: str
+    zh: str
+    en: str
+    synonyms_zh: list[str] = Field(default_factory=list)
+    synonyms_en: list[str] = Field(default_factory=list)
+
+
+class Domain(Strict):
+    id: str
+    zh: str
+    en: str
+    sectors: list[Sector]
+
+
+class IncentiveKind(Strict):
+    id: str
+    zh: str
+    en: str
+    needs: list[str] = Field(default_factory=list)
+
+
+class Need(Strict):
+    id: str
+    zh: str
+    en: str
+    synonyms_zh: list[str] = Field(default_factory=list)
+    synonyms_en: list[str] = Field(default_factory=list)
+
+
+class Taxonomy(Strict):
+    domains: list[Domain]
+    incentive_kinds: list[IncentiveKind]
+    needs: list[Need]
+
+    @property
+    def sectors(self) -> dict[str, Sector]:
+        return {s.id: s for d in self.domains for s in d.sectors}
+
+    def domain_of(self, sector_id: str) -> Domain:
+        for d in self.domains:
+            if any(s.id == sector_id for s in d.sectors):
+                return d
+        raise KeyError(sector_id)
+
+    def expand(self, ids: list[str]) -> set[str]:
+        """Sub-sector ids named by `ids`: a domain stands for all its sectors, "all" for every one."""
+        out: set[str] = set()
+        domains = {d.id: d for d in self.domains}
+        for i in ids:
+            if i == ALL_SECTORS:
+                out.update(self.sectors)
+            elif i in domains:
+                out.update(s.id for s in domains[i].sectors)
+            else:
+                out.add(i)
+        return out
+
+    def known_sector_ids(self) -> set[str]:
+        return {ALL_SECTORS} | {d.id for d in self.domains} | set(self.sectors)
+
+
+# --- measures and locations ----------------------------------------------------------
+
+
+class Citation(Strict):
+    doc: str
+    section: str
+    quote: str
+
+    @field_validator("quote")
+    @classmethod
+    def _not_blank(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("quote is empty")
+        return v
+
+
+class Condition(Strict):
+    text: str  # verbatim fragment of the measure's quote
+    field: ConditionField | None = None
+    min: float | None = None
+    max: float | None = None
+    values: list[str | bool] = Field(default_factory=list)
+
+
+class Amount(Strict):
+    label_zh: str
+    label_en: str
+    text: str  # verbatim fragment of the measure's quote
+    min: float | None = None
+    max: float | None = None
+    unit: AmountUnit
+
+
+class Measure(Strict):
+    id: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*\.[a-z0-9]+(-[a-z0-9]+)*$")
+    kind: str
+    sectors: list[str] = Field(min_length=1)
+    needs: list[str] = Field(default_factory=list)
+    title_zh: str = Field(min_length=1)
+    title_en: str = Field(min_length=1)
+    offer_zh: str = Field(min_length=1)
+    offer_en: str = Field(min_length=1)
+    conditions: list[Condition] = Field(default_factory=list)
+    amounts: list[Amount] = Field(default_factory=list)
+    lead: str | None = None
+    source: Citation
+    also_cited: list[Citation] = Field(default_factory=list)
+
+    @property
+    def citations(self) -> list[Citation]:
+        return [self.source, *self.also_cited]
+
+
+class Coordinates(Strict):
+    lat: float
+    lon: float
+    precision: str
+
+
+class Location(Strict):
+    id: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
+    name_zh: str
+    name_en: str
+    level: Level
+    parent: str | None
+    aliases: list[str] = Field(default_factory=list)
+    coordinates: Coordinates
+    focus_sectors: list[str] = Field(default_factory=list)
+    measures: list[Measure] = Field(default_factory=list)

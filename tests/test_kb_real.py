@@ -1,0 +1,122 @@
+"""The real knowledge base: coverage, fidelity of every quote, and the required locations."""
+
+from __future__ import annotations
+
+import yaml
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from matcher.cli import main
+from matcher.kb import KnowledgeBase, Location, default_data_dir
+from matcher.kb.imports import dump_location
+from matcher.kb.sections import squash
+from matcher.kb.stats import kb_stats
+
+REQUIRED_LOCATIONS = {
+    "guangdong": "province",
+    "guangzhou": "city",
+    "shenzhen": "city",
+    "zhuhai": "city",
+    "foshan": "city",
+    "dongguan": "city",
+    "zhongshan": "city",
+    "yunfu": "city",
+    "gz-gdd": "district",
+    "gz-bio-island": "park",
+    "nansha": "district",
+    "ns-bio-valley": "park",
+    "ns-pearl-innovation-valley": "park",
+    "ns-health-valley": "park",
+    "ns-hengli-biomed-park": "park",
+    "ns-life-health-park": "park",
+    "ns-guangdong-medical-valley-2": "park",
+    "ns-sysu-pharma-valley": "park",
+    "ns-fudan-sci-park": "park",
+    "ns-gidi-life-science-park": "park",
+    "ns-intl-health-city": "park",
+    "hengqin": "district",
+    "hengqin-tcm-park": "park",
+    "jinwan": "district",
+    "zh-health-port": "park",
+    "zh-hitech-zone": "district",
+    "sz-pingshan-bio-base": "park",
+    "sz-hk-policy-zone": "park",
+    "sz-guangming-bme-zone": "park",
+    "sz-baolong-biologics-zone": "park",
+    "sz-bagang-precision-zone": "park",
+}
+
+
+def test_required_locations_exist_at_their_level(real_kb: KnowledgeBase) -> None:
+    for loc_id, level in REQUIRED_LOCATIONS.items():
+        assert real_kb.locations[loc_id].level == level, loc_id
+
+
+def test_every_location_reaches_the_province(real_kb: KnowledgeBase) -> None:
+    for loc_id in real_kb.locations:
+        chain = [loc_id] + [a.id for a in real_kb.ancestors(loc_id)]
+        assert chain[-1] == "guangdong", chain
+
+
+def test_every_evidence_quote_is_verbatim_in_its_section(real_kb: KnowledgeBase) -> None:
+    """Checked here directly against the source files, independent of the validator."""
+    sources = {s.source.id: s for s in real_kb.sources.values()}
+    raw = {
+        doc_id: (default_data_dir() / "sources" / s.source.file).read_text(encoding="utf-8")
+        for doc_id, s in sources.items()
+    }
+    n = 0
+    for _, m in real_kb.measures.values():
+        for c in m.citations:
+            assert squash(c.quote) in squash(raw[c.doc]), (m.id, c.quote)
+            assert squash(c.quote) in squash(sources[c.doc].section_text(c.section) or ""), (m.id, c.section)
+            n += 1
+        for frag in [*(c.text for c in m.conditions), *(a.text for a in m.amounts)]:
+            assert squash(frag) in squash(m.source.quote), (m.id, frag)
+    assert n >= 150
+
+
+def test_coverage_every_measure_carrying_section_is_cited(real_kb: KnowledgeBase) -> None:
+    st_ = kb_stats(real_kb)
+    assert st_.measures >= 150
+    for d in st_.docs:
+        assert d.uncited == [], (d.doc, d.uncited)
+        assert d.measures > 0
+
+
+def test_every_document_and_kind_is_used(real_kb: KnowledgeBase) -> None:
+    kinds = {m.kind for _, m in real_kb.measures.values()}
+    assert {"sector_focus", "platform", "carrier", "fund", "subsidy", "tax", "land", "talent"} <= kinds
+    assert {"regulatory", "clinical", "customs", "service"} <= kinds
+
+
+def test_stated_figures_are_recorded(real_kb: KnowledgeBase) -> None:
+    """Amounts and conditions the issue names as examples are machine-readable."""
+    amounts = [(a.text, a.min, a.max, a.unit) for _, m in real_kb.measures.values() for a in m.amounts]
+    texts = {squash(a[0]) for a in amounts}
+    assert any("5-10亿元" in t for t in texts)
+    assert any("25%" in t for t in texts)
+    assert any("50%" in t for t in texts) and any("30%" in t for t in texts)
+    conds = [c for _, m in real_kb.measures.values() for c in m.conditions if c.field == "revenue_cny"]
+    assert any(c.min == 10_000_000 and c.max == 20_000_000 for c in conds)
+
+
+def test_stats_cli_reports_no_gaps() -> None:
+    res = CliRunner().invoke(main, ["kb", "stats"])
+    assert res.exit_code == 0, res.output
+    assert "Every section that carries a measure is cited." in res.output
+
+
+def test_validate_cli_passes_on_real_data() -> None:
+    res = CliRunner().invoke(main, ["kb", "validate"])
+    assert res.exit_code == 0, res.output
+    assert res.output.startswith("ok: 5 documents")
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.data())
+def test_location_profiles_survive_dump_and_load(real_kb: KnowledgeBase, data: st.DataObject) -> None:
+    loc = data.draw(st.sampled_from(sorted(real_kb.locations.values(), key=lambda x: x.id)))
+    again = Location.model_validate(yaml.safe_load(dump_location(loc)))
+    assert again == loc
