@@ -277,10 +277,10 @@ def eval_(
     if tune:
         from .eval import tune as tune_
 
-        params = tune_(m, items, date, lambda s: click.echo(f"tune: {s}", err=True))
-        path = write_params(params, data_dir.parent / "models" / "engine.yaml", m, items, date)
-        click.echo(f"wrote {path}", err=True)
-        m.params = params
+        params, model = tune_(m, items, date, lambda s: click.echo(f"tune: {s}", err=True))
+        for path in write_params(params, model, data_dir.parent / "models", m, items, date):
+            click.echo(f"wrote {path}", err=True)
+        m.params, m.sector_model = params, model
     results = evaluate_all(m, items, date)
     from .eval.run import ood_check, prepare
 

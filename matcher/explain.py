@@ -27,7 +27,13 @@ def _doc(kb: KnowledgeBase, doc_id: str, zh: bool) -> str:
 
 
 def reason(
-    lang: str, name: str, fit: str, evidence: list[Evidence], incentives: list[IncentiveMatch], kb: KnowledgeBase
+    lang: str,
+    name: str,
+    fit: str,
+    evidence: list[Evidence],
+    incentives: list[IncentiveMatch],
+    kb: KnowledgeBase,
+    named: bool = False,
 ) -> str:
     zh = lang == "zh"
     if fit == "none" or not evidence:
@@ -46,12 +52,16 @@ def reason(
         text = f"{name}{FIT_ZH[fit]}：" + "；".join(cites) + "。"
         if usable:
             text += "可用政策：" + "、".join(usable) + "。"
+        if named:
+            text += "企业描述中提到了该地。"
         if ended:
             text += "注意：部分依据文件已到期。"
     else:
         text = f"{name} — {FIT_EN[fit]}: " + "; ".join(cites) + "."
         if usable:
             text += " Usable incentives: " + "; ".join(usable) + "."
+        if named:
+            text += " Your description names this place."
         if ended:
             text += " Note: some cited documents have ended."
     return text
@@ -67,7 +77,8 @@ def build_match(
     zh = lang == "zh"
     contrib = sc.contrib[r]
     evidence = []
-    for i in np.argsort(-contrib, kind="stable")[:N_EVIDENCE]:
+    top = np.argpartition(-contrib, N_EVIDENCE)[:N_EVIDENCE]
+    for i in top[np.lexsort((top, -contrib[top]))]:
         if contrib[i] <= 0:
             break
         owner, m = mt.measures[i]
@@ -139,8 +150,9 @@ def build_match(
             sector=round(float(sc.sector[r]), 4),
             incentive=round(float(sc.incentive[r]), 4),
             validity=round(float(sc.validity[r]), 4),
+            place=round(float(sc.place[r]), 4),
         ),
-        reason=reason(lang, name, fit, evidence, incentives, kb),
+        reason=reason(lang, name, fit, evidence, incentives, kb, named=bool(sc.place[r] >= 1.0)),
         evidence=evidence,
         incentives=incentives,
         also_in=also,

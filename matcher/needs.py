@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from .kb.models import Condition, Measure, Taxonomy
 from .prospect import Prospect
 from .ranking import ConditionCheck, Eligibility
-from .sectors import term_pattern
+from .sectors import Term
 from .text import normalize
 
 # What a company at each stage typically looks for when it does not say.
@@ -32,8 +32,7 @@ class NeedsReader:
     def __init__(self, taxonomy: Taxonomy):
         self.names = {n.id: (n.zh, n.en) for n in taxonomy.needs}
         self._terms = {
-            n.id: [term_pattern(t) for t in dict.fromkeys([*n.synonyms_zh, *n.synonyms_en]) if t]
-            for n in taxonomy.needs
+            n.id: [Term(t) for t in dict.fromkeys([*n.synonyms_zh, *n.synonyms_en]) if t] for n in taxonomy.needs
         }
         self.kind_needs = {k.id: list(k.needs) for k in taxonomy.incentive_kinds}
 
@@ -55,8 +54,9 @@ class NeedsReader:
         for nid, w in STAGE_NEEDS.get(prospect.stage or "", {}).items():
             put(nid, w, "stage")
         text = normalize(prospect.text)
-        for nid, pats in self._terms.items():
-            if any(p.search(text) for p in pats):
+        low = text.lower()
+        for nid, terms in self._terms.items():
+            if any(t.found_in(text, low) for t in terms):
                 put(nid, 0.8, "text")
         if prospect.hk_macau:
             put("hk_macau", 0.8, "stated")

@@ -58,6 +58,9 @@ class Components(BaseModel):
     sector: float
     incentive: float
     validity: float
+    place: float = Field(
+        default=0.0, description="1 when the description names the location, less for its parks or parent."
+    )
 
 
 class LocationMatch(BaseModel):
@@ -88,6 +91,13 @@ class SectorSignal(BaseModel):
     matched: list[str] = Field(default_factory=list)
 
 
+class PlaceSignal(BaseModel):
+    id: str
+    name: str
+    matched: str
+    weight: float
+
+
 class NeedSignal(BaseModel):
     id: str
     name: str
@@ -105,6 +115,7 @@ class Ranking(BaseModel):
     sectors: list[SectorSignal]
     needs: list[NeedSignal]
     in_domain: float
+    places: list[PlaceSignal] = Field(default_factory=list)
     matches: list[LocationMatch]
 
     def to_dict(self) -> dict[str, Any]:

@@ -84,6 +84,7 @@ class ScoringParams:
     fit_thresholds: tuple[float, float, float] = (0.30, 0.45, 0.60)  # weak, good, strong (on sector fit)
     in_domain_floor: float = 0.45  # below this best-sector confidence the prospect is not a biomedicine business
     fold_ratio: float = 0.6  # a park folds into its parent when its own best evidence < ratio × inherited best
+    place_weight: float = 0.2  # bonus for a location the description names (added on top of the preset)
     modulation: float = 4.0  # incentive and validity count × (sector fit / best sector fit) ** modulation
     breadth: tuple[float, float] = (0.1, 0.05)  # weight of the 2nd and 3rd best evidence in sector fit
     sector_emb_range: tuple[float, float] = (0.25, 0.50)  # encoder cosine to a sector prototype, noise → sure

@@ -43,6 +43,20 @@ def term_pattern(term: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![A-Za-z0-9]){re.escape(t)}(?![A-Za-z0-9])", flags)
 
 
+class Term:
+    """A term with a cheap substring test in front of its regex (most terms are absent from most texts)."""
+
+    __slots__ = ("text", "key", "pattern")
+
+    def __init__(self, text: str):
+        self.text = text
+        self.key = normalize(text).lower()
+        self.pattern = term_pattern(text)
+
+    def found_in(self, text: str, lowered: str) -> bool:
+        return self.key in lowered and self.pattern.search(text) is not None
+
+
 class SectorReader:
     """Synonym hits and embedding similarity to each sector's prototype texts, fused."""
 
@@ -50,11 +64,11 @@ class SectorReader:
         self.ids = list(taxonomy.sectors)
         self.emb_range = emb_range
         dt = taxonomy.domain_terms
-        self._domain = [(t, term_pattern(t)) for t in dict.fromkeys([*dt.zh, *dt.en]) if t]
-        self._terms: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+        self._domain = [Term(t) for t in dict.fromkeys([*dt.zh, *dt.en]) if t]
+        self._terms: dict[str, list[Term]] = {}
         for sid, s in taxonomy.sectors.items():
             terms = dict.fromkeys([s.zh, s.en, *s.synonyms_zh, *s.synonyms_en])
-            self._terms[sid] = [(t, term_pattern(t)) for t in terms if t]
+            self._terms[sid] = [Term(t) for t in terms if t]
 
     def prototypes(self, taxonomy: Taxonomy) -> list[str]:
         """Texts whose embeddings stand for each sector: two per sector (Chinese, English), in `self.ids` order."""
@@ -67,9 +81,10 @@ class SectorReader:
 
     def synonym_hits(self, text: str) -> dict[str, list[str]]:
         t = normalize(text)
+        low = t.lower()
         hits: dict[str, list[str]] = {}
         for sid, terms in self._terms.items():
-            found = [term for term, pat in terms if pat.search(t)]
+            found = [term.text for term in terms if term.found_in(t, low)]
             if found:
                 hits[sid] = found
         return hits
@@ -85,5 +100,6 @@ class SectorReader:
             syn = 0.0 if n == 0 else min(0.95, 0.6 + 0.15 * (n - 1))
             scores[sid] = round(float(soft_or([syn, float(emb[i])])), 4)
         t = normalize(text)
-        domain = [term for term, pat in self._domain if pat.search(t)]
+        low = t.lower()
+        domain = [term.text for term in self._domain if term.found_in(t, low)]
         return SectorReading(scores=scores, matched=hits, domain_hits=domain)

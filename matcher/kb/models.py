@@ -210,7 +210,9 @@ class Location(Strict):
     name_en: str
     level: Level
     parent: str | None
-    aliases: list[str] = Field(default_factory=list)
+    aliases: list[str] = Field(default_factory=list)  # other names a company may use for the place, zh and en
+    # Words that point to the place without naming it, where its own text supports the link (澳门 → 横琴).
+    affinity: list[str] = Field(default_factory=list)
     coordinates: Coordinates
     focus_sectors: list[str] = Field(default_factory=list)
     measures: list[Measure] = Field(default_factory=list)

@@ -1,0 +1,73 @@
+"""The evaluation: labelled prospects are well formed and justified verbatim; metrics and report behave."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+
+from matcher.engine import Matcher
+from matcher.eval import evaluate_all, load_prospects
+from matcher.eval.dataset import LabelledProspect
+from matcher.eval.report import format_report
+from matcher.kb import KnowledgeBase, default_data_dir
+from matcher.kb.sections import squash
+from tests.fakes import HashEncoder
+
+PROSPECTS = default_data_dir() / "companies" / "prospects.yaml"
+WHY = re.compile(r"^(?P<doc>[a-z0-9-]+) (?P<section>.+?): (?P<phrase>.+)$")
+
+
+@pytest.fixture(scope="module")
+def items() -> list[LabelledProspect]:
+    return load_prospects(PROSPECTS)
+
+
+def test_dataset_shape(items: list[LabelledProspect]) -> None:
+    assert len(items) >= 80
+    assert sum(it.lang == "en" for it in items) >= 20
+    held = [it for it in items if it.split == "heldout"]
+    assert len(held) >= len(items) // 4 - 1
+    ood = [it for it in items if it.out_of_domain]
+    assert len(ood) >= 3 and all(not it.relevance for it in ood)
+    assert {it.split for it in ood} == {"dev", "heldout"}
+    texts = " ".join(it.text for it in ood)
+    assert "电池" in texts and ("restaurant" in texts or "餐饮" in texts) and ("晶圆" in texts or "chip" in texts)
+
+
+def test_labels_name_candidates_and_are_justified_verbatim(
+    items: list[LabelledProspect], real_kb: KnowledgeBase
+) -> None:
+    candidates = {i for i, loc in real_kb.locations.items() if loc.level != "province"}
+    for it in items:
+        assert set(it.relevance) <= candidates, it.id
+        assert set(it.relevance.values()) <= {1, 2}, it.id
+        assert set(it.why) == set(it.relevance), it.id
+        for loc_id, why in it.why.items():
+            m = WHY.match(why)
+            assert m, (it.id, why)
+            text = real_kb.sources[m["doc"]].section_text(m["section"])
+            assert text is not None, (it.id, why)
+            for piece in re.split(r"…|\.\.\.", m["phrase"]):
+                assert squash(piece) in squash(text), (it.id, loc_id, piece)
+
+
+def test_metrics_and_report_on_a_small_set(real_kb: KnowledgeBase, items: list[LabelledProspect]) -> None:
+    small = [
+        next(it for it in items if it.split == s and it.relevance and it.lang == lang)
+        for s in ("dev", "heldout")
+        for lang in ("zh", "en")
+    ]
+    small += [next(it for it in items if it.out_of_domain)]
+    matcher = Matcher(real_kb, HashEncoder())
+    results = evaluate_all(matcher, small, dt.date(2026, 11, 23))
+    assert set(results) == {"engine", "bm25 only", "dense only", "keywords only"}
+    for groups in results.values():
+        for vals in groups.values():
+            assert all(0.0 <= v <= 1.0 for v in vals.values())
+    assert results["engine"]["dev/zh"] and results["engine"]["heldout/en"]
+    text, _ = format_report(results, [("dev", "p000", "none", 0.0)], small, dt.date(2026, 11, 23))
+    assert "held-out nDCG@5" in text and "out-of-domain prospects rated 'none' everywhere: 1/1" in text
+    _, ok = format_report(results, [("dev", "p000", "weak", 0.5)], small, dt.date(2026, 11, 23))
+    assert not ok  # an out-of-domain prospect rated above "none" fails the run
