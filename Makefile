@@ -3,7 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup setup-dev run test check lint format clean
+.PHONY: setup setup-dev run test check lint format clean eval bench load
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -21,14 +21,26 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 setup: $(VENV)/.installed
 setup-dev: $(VENV)/.installed-dev
 
-## The main job: validate the knowledge base and print its coverage.
+## The main job: the API on http://127.0.0.1:8000 (docs at /api/v1/docs), SQLite under var/.
 run: setup
 	$(BIN)/matcher kb validate
-	$(BIN)/matcher kb stats
+	$(BIN)/matcher serve
 
-## Lint, type-check, then the whole test suite.
+## Lint, type-check, then the whole test suite; storage and API tests also run on a throwaway PostgreSQL
+## (scripts/test-postgres.sh installs and starts it on 127.0.0.1; under CI it is required).
 test: check
+	@if url=$$(scripts/test-postgres.sh); then export TEST_DATABASE_URL=$$url; \
+	elif [ -n "$$CI" ]; then echo "CI needs PostgreSQL for the storage tests" >&2; exit 1; \
+	else echo "PostgreSQL unavailable: storage and API tests run on SQLite only" >&2; fi; \
 	$(BIN)/pytest
+
+## Figures for the README: ranking quality, engine speed, service load.
+eval: setup-dev
+	$(BIN)/matcher eval
+bench: setup-dev
+	$(BIN)/matcher bench
+load: setup-dev
+	$(BIN)/matcher load-test
 
 check: setup-dev
 	$(BIN)/ruff check .

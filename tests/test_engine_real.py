@@ -84,3 +84,14 @@ def test_cli_match_refuses_bad_input() -> None:
     assert res.exit_code != 0 and "description is empty" in res.output
     res = CliRunner().invoke(main, ["match", "疫苗", "--weights", "sector=abc"])
     assert res.exit_code != 0 and "expected name=number" in res.output
+
+
+def test_concurrent_matching_from_many_threads(matcher: Matcher) -> None:
+    """A web server calls the engine from a thread pool; the encoder once deadlocked there."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = [f"人工晶体与眼科耗材 {i}" for i in range(24)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        futures = [pool.submit(matcher.match, t, 3) for t in texts]
+        results = [f.result(timeout=60) for f in futures]
+    assert all(r.matches[0].location_id == "nansha" for r in results)

@@ -74,3 +74,10 @@ def test_soft_or_stays_in_range_and_is_at_least_the_max(values: list[float]) -> 
     v = soft_or(values)
     assert 0.0 <= v <= 1.0
     assert v >= max(values, default=0.0) - 1e-12
+
+
+def test_spreadsheet_cells_are_neutralised() -> None:
+    from matcher.tabular import safe_cell, xlsx_cell
+
+    assert [safe_cell(v) for v in ["=1+1", "+86", "-x", "@a", "ok", 5]] == ["'=1+1", "'+86", "'-x", "'@a", "ok", 5]
+    assert xlsx_cell("a\x01b") == "a\ufffdb" and xlsx_cell("=\x02") == "'=\ufffd"

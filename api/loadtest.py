@@ -1,0 +1,119 @@
+"""Load benchmark on loopback: N concurrent clients against POST /match for a fixed time; prints the figures."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+TEXTS = [
+    "我们是一家专注于AAV基因治疗载体工艺开发和GMP生产的CDMO公司",
+    "We design and manufacture intraocular lenses for cataract surgery.",
+    "中药配方颗粒生产企业，希望与澳门合作",
+    "PET-MRI and high-field MRI scanner developer",
+    "POCT 即时检验试剂盒研发，需要GMP厂房",
+    "mRNA vaccine start-up looking for seed funding and pilot capacity",
+    "第三方医学检验实验室，基因测序和质谱检测",
+    "Hong Kong antibody biotech seeking a mainland clinical research base",
+]
+
+
+@dataclass
+class LoadResult:
+    clients: int
+    seconds: float
+    requests: int
+    errors: int
+    server_errors: int
+    latencies: list[float]
+
+    def lines(self) -> list[str]:
+        lat = sorted(self.latencies) or [0.0]
+        p95 = lat[min(len(lat) - 1, int(0.95 * len(lat)))]
+        return [
+            f"clients:        {self.clients} concurrent, {self.seconds:.0f} s, POST /api/v1/match",
+            f"requests:       {self.requests} ({self.requests / self.seconds:.1f} req/s)",
+            f"latency:        p50 {statistics.median(lat) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms",
+            f"errors:         {self.errors} (of which 5xx: {self.server_errors})",
+        ]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def _client(base: str, until: float, out: LoadResult, offset: int) -> None:
+    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+        i = offset
+        while time.perf_counter() < until:
+            t0 = time.perf_counter()
+            try:
+                r = await http.post("/api/v1/match", json={"description": TEXTS[i % len(TEXTS)], "top_k": 10})
+                ok = r.status_code == 200
+                out.server_errors += r.status_code >= 500
+            except httpx.HTTPError:
+                ok = False
+            out.latencies.append(time.perf_counter() - t0)
+            out.requests += 1
+            out.errors += not ok
+            i += 1
+
+
+async def _run(base: str, clients: int, seconds: float) -> LoadResult:
+    out = LoadResult(clients, seconds, 0, 0, 0, [])
+    until = time.perf_counter() + seconds
+    await asyncio.gather(*(_client(base, until, out, k) for k in range(clients)))
+    return out
+
+
+def run_load(clients: int = 32, seconds: float = 30.0, workers: int = 2) -> LoadResult:
+    """Start `matcher serve`-equivalent uvicorn on a free loopback port with a scratch database, load it, stop it."""
+    port = free_port()
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "MATCHER_VAR_DIR": tmp, "MATCHER_PORT": str(port)}
+        env.pop("DATABASE_URL", None)
+        cmd = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "api.main:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ]
+        server = subprocess.Popen(
+            cmd, env=env, cwd=Path(__file__).resolve().parents[1], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        try:
+            base = f"http://127.0.0.1:{port}"
+            deadline = time.time() + 120
+            while time.time() < deadline:
+                try:
+                    if httpx.get(f"{base}/api/v1/health", timeout=2).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    time.sleep(0.5)
+            else:
+                raise RuntimeError("the server did not become healthy within 120 s")
+            return asyncio.run(_run(base, clients, seconds))
+        finally:
+            server.terminate()
+            server.wait(timeout=30)

@@ -1,0 +1,61 @@
+"""The FastAPI application: built by `create_app(settings)`; `matcher serve` runs it with uvicorn."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from matcher import __version__
+from matcher.engine import Matcher, MatcherConfig
+
+from . import errors
+from .config import Settings
+from .db.session import make_engine, migrate, session_factory
+from .middleware import AccessLog, BodyLimit
+from .routes import meta, parks, prospects, ranking
+
+PREFIX = "/api/v1"
+
+
+def create_app(settings: Settings | None = None, matcher: Matcher | None = None) -> FastAPI:
+    """`matcher` may be passed in (tests share one); otherwise it is loaded once at start-up."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.migrate_on_start:
+            migrate(settings.db_url)
+        engine = make_engine(settings.db_url)
+        app.state.sessions = session_factory(engine)
+        app.state.matcher = matcher or Matcher.load(
+            MatcherConfig(data_dir=settings.data_dir, cache_dir=settings.cache_dir, encoder=settings.encoder)
+        )
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="Guangdong biomedicine park matcher",
+        version=__version__,
+        description="Ranked, explained shortlists of Guangdong biomedicine locations for a prospect company, "
+        "with verbatim policy evidence.",
+        lifespan=lifespan,
+        openapi_url=f"{PREFIX}/openapi.json",
+        docs_url=f"{PREFIX}/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    errors.install(app)
+    for r in (ranking.router, parks.router, prospects.router, meta.router):
+        app.include_router(r, prefix=PREFIX)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"], allow_headers=["*"]
+        )
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(AccessLog)
+    logging.getLogger("api.access").setLevel(logging.INFO)
+    return app

@@ -1,0 +1,143 @@
+"""POST /match, /compare, /map, GET /parks, /sectors, /health, /version, and 422s with field-level messages."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from matcher.ranking import Ranking
+
+V1 = "/api/v1"
+
+
+def test_match_returns_the_engine_ranking_unchanged_in_shape(client: TestClient) -> None:
+    r = client.post(
+        f"{V1}/match",
+        json={
+            "description": "我们是一家AAV基因治疗CDMO公司",
+            "top_k": 3,
+            "as_of": "2026-11-23",
+            "stage": "growth",
+            "needs": ["gmp_plant"],
+        },
+    )
+    assert r.status_code == 200, r.text
+    ranking = Ranking.model_validate(r.json())
+    assert len(ranking.matches) == 3 and ranking.matches[0].location_id == "nansha"
+    assert ranking.matches[0].evidence and ranking.matches[0].evidence[0].quote
+
+
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"description": ""}, "description"),
+        ({"description": "   "}, "description"),
+        ({"description": "x" * 10_001}, "description"),
+        ({"description": 42}, "description"),
+        ({"description": "疫苗", "top_k": 0}, "top_k"),
+        ({"description": "疫苗", "top_k": 1000}, "top_k"),
+        ({"description": "疫苗", "top_k": "ten"}, "top_k"),
+        ({"description": "疫苗", "preset": "greedy"}, "preset"),
+        ({"description": "疫苗", "as_of": "2026-13-45"}, "as_of"),
+        ({"description": "疫苗", "revenue_cny": -5}, "revenue_cny"),
+        ({"description": "疫苗", "needs": ["free_money"]}, "needs"),
+        ({"description": "疫苗", "company_type": ["alien"]}, "company_type"),
+        ({"description": "疫苗", "weights": {"luck": 1}}, "weights.luck"),
+        ({"description": "疫苗", "surprise": 1}, "surprise"),
+        ({}, "description"),
+    ],
+)
+def test_bad_input_gets_422_naming_the_field(client: TestClient, body: dict, field: str) -> None:  # type: ignore[type-arg]
+    r = client.post(f"{V1}/match", json=body)
+    assert r.status_code == 422, r.text
+    data = r.json()
+    assert data["code"] == "validation_error" and data["message"]
+    assert field in [e["field"] for e in data["errors"]], data
+    assert "Traceback" not in r.text
+
+
+def test_malformed_json_is_a_clear_422(client: TestClient) -> None:
+    r = client.post(f"{V1}/match", content=b"{not json", headers={"content-type": "application/json"})
+    assert r.status_code == 422 and r.json()["code"] == "validation_error"
+
+
+def test_compare_side_by_side_in_the_order_asked(client: TestClient) -> None:
+    r = client.post(
+        f"{V1}/compare",
+        json={"description": "人工晶体生产企业", "location_ids": ["shenzhen", "nansha", "ns-bio-valley"]},
+    )
+    assert r.status_code == 200, r.text
+    locs = r.json()["locations"]
+    assert [x["location_id"] for x in locs] == ["shenzhen", "nansha", "ns-bio-valley"]
+    assert all({"sector", "incentive", "validity"} <= set(x["components"]) for x in locs)
+
+
+@pytest.mark.parametrize(
+    "ids, message",
+    [
+        (["nansha"], "location_ids"),
+        (["nansha", "atlantis"], "unknown location id 'atlantis'"),
+        (["a", "b", "c", "d", "e", "f"], "location_ids"),
+        (["nansha", "nansha"], "repeated"),
+    ],
+)
+def test_compare_refuses_bad_ids(client: TestClient, ids: list[str], message: str) -> None:
+    r = client.post(f"{V1}/compare", json={"description": "疫苗", "location_ids": ids})
+    assert r.status_code == 422
+    assert message in r.text
+
+
+def test_map_is_geojson_ready_for_a_layer(client: TestClient) -> None:
+    base = client.get(f"{V1}/map").json()
+    assert base["type"] == "FeatureCollection" and len(base["features"]) == 38
+    f = base["features"][0]
+    assert f["geometry"]["type"] == "Point" and len(f["geometry"]["coordinates"]) == 2
+    assert f["properties"]["rank"] is None
+    ranked = client.post(f"{V1}/map", json={"description": "PET-MRI 医学影像设备研发"}).json()
+    props = [x["properties"] for x in ranked["features"]]
+    ranks = sorted(p["rank"] for p in props if p["rank"] is not None)
+    assert ranks == list(range(1, len(ranks) + 1))
+    top = next(p for p in props if p["rank"] == 1)
+    assert top["score"] > 0 and top["fit"] and top["reasons"]
+    for p in props:  # a folded park points at a location that is ranked
+        if p["folded_into"]:
+            assert next(q for q in props if q["id"] == p["folded_into"])["rank"] is not None
+    again = client.get(f"{V1}/map", params={"description": "PET-MRI 医学影像设备研发"}).json()
+    assert again == ranked
+    for lon, lat in (x["geometry"]["coordinates"] for x in ranked["features"]):
+        assert 109 < lon < 118 and 20 < lat < 26
+
+
+def test_parks_filters_and_profile(client: TestClient) -> None:
+    sz = client.get(f"{V1}/parks", params={"city": "shenzhen", "level": "park"}).json()
+    assert {p["id"] for p in sz} == {
+        "sz-pingshan-bio-base",
+        "sz-hk-policy-zone",
+        "sz-guangming-bme-zone",
+        "sz-baolong-biologics-zone",
+        "sz-bagang-precision-zone",
+    }
+    eye = {p["id"] for p in client.get(f"{V1}/parks", params={"sector": "ophthalmology"}).json()}
+    assert "nansha" in eye
+    assert client.get(f"{V1}/parks", params={"sector": "warp-drives"}).status_code == 422
+    prof = client.get(f"{V1}/parks/hengqin-tcm-park").json()
+    assert prof["own_measures"] and prof["inherited_measures"]
+    assert {m["location_id"] for m in prof["inherited_measures"]} >= {"hengqin", "zhuhai", "guangdong"}
+    assert all(m["quote"] and m["section"] and m["validity"] for m in prof["own_measures"])
+    r = client.get(f"{V1}/parks/atlantis")
+    assert r.status_code == 404 and r.json()["code"] == "not_found"
+
+
+def test_sectors_health_version_openapi(client: TestClient) -> None:
+    tax = client.get(f"{V1}/sectors").json()
+    assert len(tax["domains"]) == 8 and tax["needs"]
+    assert client.get(f"{V1}/health").json() == {"status": "ok", "database": "ok"}
+    v = client.get(f"{V1}/version").json()
+    assert v["kb_hash"] and v["model"].startswith("usem3") and v["code_version"]
+    spec = client.get(f"{V1}/openapi.json").json()
+    assert "/api/v1/match" in spec["paths"] and "/api/v1/prospects" in spec["paths"]
+
+
+def test_map_query_validation_is_a_422(client: TestClient) -> None:
+    r = client.get(f"{V1}/map", params={"description": "\r"})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "description"

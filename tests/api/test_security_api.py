@@ -1,0 +1,95 @@
+"""Keys and roles, read protection, CORS, body limits, error bodies and the access log."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from api.config import Settings
+from api.db.models import ApiKey
+from api.main import create_app
+from matcher import Matcher
+
+V1 = "/api/v1"
+NEW = {"name": "测试企业", "description": "我们研发mRNA疫苗和核酸药物，需要GMP厂房", "owner": "王科长"}
+
+
+def test_writes_need_a_key_of_the_right_role(client: TestClient, keys: dict[str, str]) -> None:
+    r = client.post(f"{V1}/prospects", json=NEW)
+    assert r.status_code == 401 and r.json()["code"] == "unauthorized"
+    assert client.post(f"{V1}/prospects", json=NEW, headers={"X-API-Key": "pm_wrong"}).status_code == 401
+    r = client.post(f"{V1}/prospects", json=NEW, headers={"X-API-Key": keys["viewer"]})
+    assert r.status_code == 403 and "editor" in r.json()["message"]
+    r = client.post(f"{V1}/prospects", json=NEW, headers={"X-API-Key": keys["editor"]})
+    assert r.status_code == 201, r.text
+    pid = r.json()["id"]
+    assert client.delete(f"{V1}/prospects/{pid}", headers={"X-API-Key": keys["editor"]}).status_code == 403
+    assert client.delete(f"{V1}/prospects/{pid}", headers={"X-API-Key": keys["admin"]}).status_code == 204
+
+
+def test_keys_are_stored_hashed_and_revocation_works(client: TestClient, keys: dict[str, str]) -> None:
+    from api.db.repository import revoke_key
+
+    with client.app.state.sessions() as s:  # type: ignore[attr-defined]
+        rows = s.scalars(select(ApiKey)).all()
+        assert all(k.key_hash != t and t not in k.key_hash for k in rows for t in keys.values())
+        editor = next(k for k in rows if k.role == "editor")
+        revoke_key(session=s, ident=editor.prefix)
+    r = client.post(f"{V1}/prospects", json=NEW, headers={"X-API-Key": keys["editor"]})
+    assert r.status_code == 401 and "revoked" in r.json()["message"]
+
+
+def test_reads_are_open_by_default_and_can_require_a_key(
+    settings: Settings, engine_matcher: Matcher, keys: dict[str, str]
+) -> None:
+    locked = settings.model_copy(update={"read_requires_key": True})
+    with TestClient(create_app(locked, matcher=engine_matcher)) as c:
+        assert c.get(f"{V1}/parks").status_code == 401
+        assert c.post(f"{V1}/match", json={"description": "疫苗"}).status_code == 401
+        assert c.get(f"{V1}/parks", headers={"X-API-Key": keys["viewer"]}).status_code == 200
+        assert c.get(f"{V1}/health").status_code == 200  # liveness stays open
+
+
+def test_cors_is_off_unless_configured(client: TestClient, settings: Settings, engine_matcher: Matcher) -> None:
+    pre = {"Origin": "https://map.example", "Access-Control-Request-Method": "POST"}
+    r = client.options(f"{V1}/match", headers=pre)
+    assert "access-control-allow-origin" not in r.headers
+    open_ = settings.model_copy(update={"cors_origins": ["https://map.example"]})
+    with TestClient(create_app(open_, matcher=engine_matcher)) as c:
+        r = c.options(f"{V1}/match", headers=pre)
+        assert r.headers.get("access-control-allow-origin") == "https://map.example"
+
+
+def test_oversized_body_is_refused_with_json(client: TestClient) -> None:
+    r = client.post(
+        f"{V1}/match",
+        content=b'{"description": "' + b"x" * 1_100_000 + b'"}',
+        headers={"content-type": "application/json"},
+    )
+    assert r.status_code == 413 and r.json()["code"] == "payload_too_large"
+
+
+def test_server_errors_are_json_without_a_trace(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    def boom(*a: object, **k: object) -> None:
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(client.app.state.matcher, "match", boom)  # type: ignore[attr-defined]
+    r = client.post(f"{V1}/match", json={"description": "疫苗"})
+    assert r.status_code == 500
+    assert r.json() == {"code": "internal_error", "message": "internal error", "errors": []}
+    assert "secret" not in r.text and "Traceback" not in r.text
+
+
+def test_access_log_is_one_line_without_the_prospect_text(client: TestClient, caplog: pytest.LogCaptureFixture) -> None:
+    secret = "机密的企业描述ABC123"
+    with caplog.at_level(logging.INFO, logger="api.access"):
+        client.post(f"{V1}/match", json={"description": secret})
+        client.get(f"{V1}/map", params={"description": secret})
+    lines = [r.getMessage() for r in caplog.records if r.name == "api.access"]
+    assert len(lines) == 2
+    assert '"method": "POST", "path": "/api/v1/match", "status": 200' in lines[0]
+    assert all(secret not in line and "ABC123" not in line for line in lines)
+    assert all(secret not in r.getMessage() for r in caplog.records)
