@@ -318,3 +318,115 @@ def bench(prospects: Path, rounds: int, data_dir: Path, cache_dir: Path, encoder
     with tempfile.TemporaryDirectory() as scratch:
         res = run_bench(m, texts, data_dir, cache_dir, Path(scratch), rounds=rounds)
     click.echo("\n".join(res.lines()))
+
+
+@main.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Results: .csv, .xlsx or .jsonl.",
+)
+@click.option("--for", "location", default=None, help="Rank the list for this location id, with evidence.")
+@click.option("--top", type=click.IntRange(1, 10), default=3, show_default=True, help="Locations per company.")
+@click.option(
+    "--errors",
+    "errors_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Rows that could not be scored (default OUTPUT.errors.csv).",
+)
+@click.option("--name-col", default=None)
+@click.option("--text-col", default=None, help="The description column (主营业务/经营范围/简介/description …).")
+@click.option("--industry-col", default=None)
+@click.option("--revenue-col", default=None)
+@click.option("--headcount-col", default=None)
+@click.option("--preset", type=click.Choice(["balanced", "sector-first", "incentive-first"]), default=None)
+@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None)
+@DATA
+@CACHE
+@ENCODER
+def batch(
+    input_path: Path,
+    output: Path,
+    location: str | None,
+    top: int,
+    errors_path: Path | None,
+    name_col: str | None,
+    text_col: str | None,
+    industry_col: str | None,
+    revenue_col: str | None,
+    headcount_col: str | None,
+    preset: str | None,
+    as_of: object,
+    data_dir: Path,
+    cache_dir: Path,
+    encoder: str,
+) -> None:
+    """Score a company list (CSV in UTF-8 or GBK, XLSX, JSONL). Killed and run again, it resumes."""
+    import time
+
+    from .batch.columns import Columns
+    from .batch.read import InputError, read_table
+    from .batch.run import BatchOptions, Checkpoint, run_batch, signature
+    from .batch.store import EmbeddingStore
+    from .batch.write import write_errors, write_output
+
+    if output.suffix.lower() not in (".csv", ".xlsx", ".jsonl"):
+        raise click.BadParameter("use .csv, .xlsx or .jsonl", param_hint="--output")
+    try:
+        table = read_table(input_path)
+        cols = Columns.find(
+            table.columns,
+            {
+                "name": name_col,
+                "text": text_col,
+                "industry": industry_col,
+                "revenue": revenue_col,
+                "headcount": headcount_col,
+            },
+        )
+    except InputError as err:
+        raise click.ClickException(str(err)) from err
+    m = _matcher(data_dir, cache_dir, encoder)
+    if location is not None and location not in m.candidates:
+        raise click.BadParameter(f"unknown location {location!r}", param_hint="--for")
+    opts = BatchOptions(top=top, location=location, preset=preset, as_of=as_of.date() if as_of is not None else None)  # type: ignore[attr-defined]
+    ckpt = Checkpoint(output.with_name(output.name + ".partial.jsonl"), signature(input_path, cols, opts, m))
+    resumed = len(ckpt.done)
+    if resumed:
+        click.echo(f"resuming: {resumed} rows already done", err=True)
+    store = EmbeddingStore(m.encoder, m.model_id, cache_dir)
+    total = len(table.rows) + len(table.bad)
+    from tqdm import tqdm
+
+    t0 = time.perf_counter()
+    with tqdm(total=total, unit="row", disable=not sys.stderr.isatty(), file=sys.stderr) as bar:
+        records = run_batch(m, table, cols, opts, ckpt, store, progress=bar.update)
+    seconds = time.perf_counter() - t0
+    n_out = write_output(output, records, top, location)
+    n_err = write_errors(errors_path or output.with_name(output.stem + ".errors.csv"), records)
+    ckpt.close(remove=True)
+    store.close()
+    assert n_out + n_err == total, "every input row is in the output or the errors file"
+    rate = (total - resumed) / seconds if seconds > 0 else 0.0
+    click.echo(
+        f"{total} rows ({table.encoding or 'xlsx'}): {n_out} scored → {output}, {n_err} errors → "
+        f"{errors_path or output.with_name(output.stem + '.errors.csv')}; {rate:.0f} rows/s, "
+        f"{store.hits} embeddings from cache, {store.misses} encoded",
+        err=True,
+    )
+
+
+@main.command(name="bench-batch")
+@click.option("--rows", type=click.IntRange(100, 1_000_000), default=20_000, show_default=True)
+@DATA
+@CACHE
+@ENCODER
+def bench_batch(rows: int, data_dir: Path, cache_dir: Path, encoder: str) -> None:
+    """Batch rows/s against the raw encoder on the same texts, peak memory, warm re-run, one-million estimate."""
+    from .batch.bench import run_batch_bench
+
+    click.echo("\n".join(run_batch_bench(_matcher(data_dir, cache_dir, encoder), rows).lines()))

@@ -61,7 +61,7 @@ class Scored:
     validity: np.ndarray
     place: np.ndarray
     contrib: np.ndarray  # candidates × measures: each measure's share of the sector fit
-    per_need: dict[str, np.ndarray]  # need -> candidates × measures: how usable each measure is for it
+    per_need: dict[str, tuple[np.ndarray, np.ndarray]]  # need -> (measure indices, candidates × those: usability)
     eligibility: dict[int, tuple[Eligibility, list[ConditionCheck]]]  # measure index -> status, per condition
     status: dict[str, ValidityStatus]  # document -> validity on the as-of date
     folded: dict[int, int]  # candidate row -> the ancestor row it is folded into
@@ -161,6 +161,8 @@ class Matcher:
             for nid in self.needs.needs_of(m):
                 self.answers[self.need_row[nid], i] = True
         self.conditional = [i for i, (_, m) in enumerate(self.measures) if m.conditions]
+        self.answering = {nid: np.flatnonzero(self.answers[row]) for nid, row in self.need_row.items()}
+        self._eligibility: dict[tuple[object, ...], dict[int, tuple[Eligibility, list[ConditionCheck]]]] = {}
         self.space_only = np.array(
             [g and m.kind in SPACE_KINDS for g, (_, m) in zip(self.generic, self.measures, strict=True)]
         )
@@ -316,19 +318,20 @@ class Matcher:
             sector = np.minimum(1.0, top[:, 0] + prm.breadth[0] * top[:, 1] + prm.breadth[1] * top[:, 2])
 
         # Incentive fit: per need, the best three usable measures in the chain, each counted once.
-        elig: dict[int, tuple[Eligibility, list[ConditionCheck]]] = {}
+        elig = self.eligibility_of(p)
         sector_match = np.where(self.generic, 1.0, np.maximum(0.25, np.maximum(sig.taxonomy, rel)))
         base_q = sector_match * valid * gate
-        for i in self.conditional:
-            elig[i] = eligibility(self.measures[i][1], p)
-            base_q[i] *= ELIGIBILITY_FACTOR[elig[i][0]]
-        usable = reach * base_q
-        per_need: dict[str, np.ndarray] = {}
+        for i, (status_, _) in elig.items():
+            base_q[i] *= ELIGIBILITY_FACTOR[status_]
+        per_need: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         inc_num = np.zeros(len(self.candidates), dtype=np.float32)
         for nid, nw in needs.items():
-            q = np.where(self.answers[self.need_row[nid]], usable, 0.0)
-            per_need[nid] = q
-            best = top_k_rows(q, 3) * 0.6
+            cols = self.answering[nid]  # only the clauses that answer this need
+            if len(cols) == 0:
+                continue
+            q = reach[:, cols] * base_q[cols]
+            per_need[nid] = (cols, q)
+            best = top_k_rows(q, min(3, len(cols))) * 0.6
             inc_num += nw.weight * (1 - np.prod(1 - best, axis=1))
         incentive = inc_num / (sum(nw.weight for nw in needs.values()) or 1.0)
 
@@ -383,6 +386,16 @@ class Matcher:
                     folded[r] = a
                     break
         return {r: a for r, a in folded.items() if a >= 0}
+
+    def eligibility_of(self, p: Prospect) -> dict[int, tuple[Eligibility, list[ConditionCheck]]]:
+        """Per conditional measure, whether the prospect meets it. It depends on the structured fields only, so
+        it is cached by them (a list without fields computes it once)."""
+        key = (p.revenue_cny, p.headcount, p.investment_cny, p.stage, tuple(p.company_type), p.hk_macau)
+        if key not in self._eligibility:
+            if len(self._eligibility) > 4096:
+                self._eligibility.clear()
+            self._eligibility[key] = {i: eligibility(self.measures[i][1], p) for i in self.conditional}
+        return self._eligibility[key]
 
     def level_is(self, level: str) -> np.ndarray:
         return np.array([self.kb.locations[c].level == level for c in self.candidates], dtype=np.float32)

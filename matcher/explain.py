@@ -102,11 +102,14 @@ def build_match(
     picked: dict[int, list[str]] = {}
     worth: dict[int, float] = {}
     for nid, nw in sorted(needs.items(), key=lambda kv: (-kv[1].weight, kv[0])):
-        q = sc.per_need[nid][r]
-        i = int(np.argmax(q))
-        if q[i] > 0:
+        if nid not in sc.per_need:
+            continue
+        cols, usable = sc.per_need[nid]
+        j = int(np.argmax(usable[r]))
+        i, q = int(cols[j]), usable[r]
+        if q[j] > 0:
             picked.setdefault(i, []).append(nid)
-            worth[i] = max(worth.get(i, 0.0), float(q[i]) * nw.weight)
+            worth[i] = max(worth.get(i, 0.0), float(q[j]) * nw.weight)
     incentives = []
     for i in sorted(worth, key=lambda j: (-worth[j], mt.measures[j][1].id))[:N_INCENTIVES]:
         owner, m = mt.measures[i]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from .kb import KnowledgeBase
-from .sectors import term_pattern
+from .sectors import Term
 from .text import normalize
 
 # Institutions named after a place that are not the place: 中山大学 is in Guangzhou, not in Zhongshan.
@@ -27,15 +27,19 @@ class PlaceReader:
         for t, loc_id, w in terms:
             by_term.setdefault(t, []).append((loc_id, w))
         # Longest first, so that 坝光国际生物谷 is read before 生物谷 and claims the span.
-        self._terms = [(t, sorted(by_term[t]), term_pattern(t)) for t in sorted(by_term, key=lambda t: (-len(t), t))]
+        self._terms = [(Term(t), sorted(by_term[t])) for t in sorted(by_term, key=lambda t: (-len(t), t))]
 
     def read(self, text: str) -> dict[str, tuple[float, str]]:
         """location id -> (weight, the words that named it); overlapping mentions go to the longer term."""
         t = NOT_PLACES.sub(lambda m: "#" * len(m.group()), normalize(text))
+        low = t.lower()
         taken: list[tuple[int, int]] = []
         out: dict[str, tuple[float, str]] = {}
-        for term, places, pat in self._terms:
-            for m in pat.finditer(t):
+        for term_, places in self._terms:
+            if term_.key not in low:
+                continue
+            term = term_.text
+            for m in term_.pattern.finditer(t):
                 if any(m.start() < e and s < m.end() for s, e in taken):
                     continue
                 taken.append((m.start(), m.end()))

@@ -1,0 +1,1 @@
+"""Batch scoring of target-company lists: read, score with checkpoints, write."""

@@ -1,0 +1,203 @@
+"""Scoring a company list in chunks, with a checkpoint that survives a kill and resumes without duplicates."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..engine import Matcher
+from ..explain import build_match
+from ..prospect import Prospect
+from ..scoring import fit_level, resolve_weights
+from .columns import Columns, parse_amount, parse_count
+from .read import Table
+from .store import EmbeddingStore
+
+CHUNK = 256
+
+
+@dataclass
+class BatchOptions:
+    top: int = 3
+    location: str | None = None  # --for: rank the list for this one location
+    preset: str | None = None
+    as_of: dt.date | None = None
+
+
+@dataclass
+class Record:
+    """One input row's outcome: a result, or the reason it could not be scored."""
+
+    row: int
+    name: str
+    ok: bool
+    result: dict[str, Any] = field(default_factory=dict)
+    reason: str = ""
+
+
+def to_prospect(cells: dict[str, Any], cols: Columns) -> tuple[str, Prospect]:
+    """The row as a Prospect, or ValueError saying which cell is wrong."""
+    name = str(cells.get(cols.name) or "").strip() if cols.name else ""
+    text = cells.get(cols.text)
+    text = "" if text is None else str(text).strip()
+    if not text:
+        raise ValueError(f"empty description ({cols.text})")
+    if cols.industry and str(cells.get(cols.industry) or "").strip():
+        text = f"{text}（行业：{str(cells[cols.industry]).strip()}）"
+    fields: dict[str, Any] = {}
+    if cols.revenue and cells.get(cols.revenue) not in (None, ""):
+        fields["revenue_cny"] = parse_amount(cells[cols.revenue], cols.revenue)
+    if cols.headcount and cells.get(cols.headcount) not in (None, ""):
+        fields["headcount"] = parse_count(cells[cols.headcount], cols.headcount)
+    try:
+        return name, Prospect(text=text, name=name[:200] or None, **fields)
+    except ValidationError as err:
+        raise ValueError("; ".join(str(e["msg"]).removeprefix("Value error, ") for e in err.errors())) from None
+
+
+def signature(path: Path, cols: Columns, opts: BatchOptions, matcher: Matcher) -> str:
+    """What the results depend on: the input bytes, the columns, the options, the data and the model."""
+    h = hashlib.sha256(path.read_bytes())
+    h.update(
+        json.dumps(
+            [cols.__dict__, opts.__dict__, matcher.kb.content_hash, matcher.model_id], default=str, sort_keys=True
+        ).encode()
+    )
+    return h.hexdigest()[:32]
+
+
+class Checkpoint:
+    """Append-only JSON lines, fsynced per chunk; a torn last line (killed mid-write) is ignored."""
+
+    def __init__(self, path: Path, sig: str):
+        self.path, self.sig = path, sig
+        self.done: dict[int, Record] = {}
+        if path.exists():
+            lines = path.read_text(encoding="utf-8").splitlines()
+            head = json.loads(lines[0]) if lines else {}
+            if head.get("signature") == sig:
+                for line in lines[1:]:
+                    try:
+                        r = Record(**json.loads(line))
+                    except (json.JSONDecodeError, TypeError):
+                        continue  # the half-written line of an interrupted run
+                    self.done[r.row] = r
+            else:
+                path.unlink()
+        if not path.exists():
+            path.write_text(json.dumps({"signature": sig}) + "\n", encoding="utf-8")
+        self._f = path.open("a", encoding="utf-8")
+
+    def add(self, records: list[Record]) -> None:
+        for r in records:
+            self._f.write(json.dumps(r.__dict__, ensure_ascii=False) + "\n")
+            self.done[r.row] = r
+        self._f.flush()
+        os.fsync(self._f.fileno())
+
+    def close(self, remove: bool) -> None:
+        self._f.close()
+        if remove:
+            self.path.unlink(missing_ok=True)
+
+
+def chunks(items: list[Any], n: int) -> Iterator[list[Any]]:
+    for i in range(0, len(items), n):
+        yield items[i : i + n]
+
+
+def score_chunk(
+    matcher: Matcher, store: EmbeddingStore, rows: list[tuple[int, dict[str, Any]]], cols: Columns, opts: BatchOptions
+) -> list[Record]:
+    records: list[Record] = []
+    ready: list[tuple[int, str, Prospect]] = []
+    for n, cells in rows:
+        try:
+            name, p = to_prospect(cells, cols)
+            ready.append((n, name, p))
+        except ValueError as err:
+            records.append(Record(n, str(cells.get(cols.name) or "") if cols.name else "", False, reason=str(err)))
+    vecs = store.encode([p.text for _, _, p in ready])
+    w = resolve_weights(opts.preset)
+    as_of = opts.as_of or dt.date.today()
+    for n, name, p in ready:
+        sig = matcher.signals(p.text, vecs[p.text])
+        needs = matcher.needs.read(p)
+        lang = p.lang or ("zh" if any("\u4e00" <= c <= "\u9fff" for c in p.text) else "en")
+        if opts.location is None:
+            r = matcher.rank(p, sig, needs, w, opts.preset or "balanced", as_of, opts.top)
+            top = [
+                {"location_id": m.location_id, "name": m.name, "score": m.score, "fit": m.fit, "reason": m.reason}
+                for m in r.matches
+            ]
+            records.append(Record(n, name, True, {"top": top}))
+        else:
+            sc = matcher.score(p, sig, needs, w, as_of, matcher.params, expand=True, model=matcher.sector_model)
+            row = matcher.candidates.index(opts.location)
+            fit = fit_level(float(sc.sector[row]), sig.sectors.in_domain, matcher.params)
+            m = build_match(matcher, sc, row, 0, lang, fit, needs, [])
+            ev = [
+                {"quote": e.quote, "doc": e.doc_id, "section": e.section, "validity": e.validity}
+                for e in m.evidence[:2]
+            ]
+            records.append(
+                Record(
+                    n,
+                    name,
+                    True,
+                    {"score": m.score, "fit": m.fit, "reason": m.reason, "sector": m.components.sector, "evidence": ev},
+                )
+            )
+    return records
+
+
+@dataclass
+class BatchStats:
+    rows: int
+    scored: int
+    errors: int
+    resumed: int
+    seconds: float
+    cache_hits: int
+    encoded: int
+
+    @property
+    def rate(self) -> float:
+        return (self.rows - self.resumed) / self.seconds if self.seconds > 0 else 0.0
+
+
+def run_batch(
+    matcher: Matcher,
+    table: Table,
+    cols: Columns,
+    opts: BatchOptions,
+    checkpoint: Checkpoint,
+    store: EmbeddingStore,
+    progress: Callable[[int], None] = lambda n: None,
+) -> list[Record]:
+    """Every input row ends up exactly once in the returned records (scored or with a reason)."""
+    if opts.location is not None and opts.location not in matcher.candidates:
+        raise ValueError(f"unknown location {opts.location!r}; see `GET /api/v1/parks` or data/parks/")
+    bad = [Record(n, "", False, reason=why) for n, why in table.bad if n not in checkpoint.done]
+    if bad:
+        checkpoint.add(bad)
+    todo = [(n, c) for n, c in table.rows if n not in checkpoint.done]
+    progress(len(table.rows) + len(table.bad) - len(todo))
+    for part in chunks(todo, CHUNK):
+        checkpoint.add(score_chunk(matcher, store, part, cols, opts))
+        progress(len(part))
+    order = sorted(checkpoint.done)
+    return [checkpoint.done[n] for n in order]
+
+
+def now() -> float:
+    return time.perf_counter()

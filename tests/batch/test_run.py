@@ -1,0 +1,96 @@
+"""Every input row ends up exactly once in the output or the errors file; checkpoints survive a torn line."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from matcher.batch.columns import Columns
+from matcher.batch.read import Table
+from matcher.batch.run import BatchOptions, Checkpoint, run_batch
+from matcher.batch.store import EmbeddingStore
+from matcher.batch.write import write_errors, write_output
+from matcher.engine import Matcher
+from matcher.kb import KnowledgeBase
+from tests.fakes import HashEncoder
+
+COLS = Columns(name="name", text="description", revenue="revenue")
+CELL = st.one_of(
+    st.sampled_from(["人工晶体研发", "AAV CDMO", "中药配方颗粒", "", "   ", "锂电池", "x" * 10_001, "=SUM(A1)"]),
+    st.text(max_size=30),
+)
+REVENUE = st.one_of(st.none(), st.sampled_from(["", "3500万", "abc", "-5", "1.2亿"]), st.integers(-10, 10**9))
+
+
+@pytest.fixture(scope="module")
+def fake(real_kb: KnowledgeBase) -> Matcher:
+    return Matcher(real_kb, HashEncoder())
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    cells=st.lists(st.tuples(st.text(max_size=8), CELL, REVENUE), max_size=25),
+    bad=st.lists(st.integers(1000, 1100), unique=True, max_size=3),
+    mode=st.sampled_from([None, "nansha"]),
+)
+def test_every_row_lands_exactly_once(
+    fake: Matcher,
+    tmp_path_factory: pytest.TempPathFactory,
+    cells: list[tuple[str, str, object]],
+    bad: list[int],
+    mode: str | None,
+) -> None:
+    tmp = tmp_path_factory.mktemp("b")
+    rows = [(i + 2, {"name": n, "description": d, "revenue": r}) for i, (n, d, r) in enumerate(cells)]
+    table = Table(["name", "description", "revenue"], rows, "utf-8", [(b, "malformed") for b in bad])
+    opts = BatchOptions(top=2, location=mode)
+    ckpt = Checkpoint(tmp / "ck.jsonl", "sig")
+    records = run_batch(fake, table, COLS, opts, ckpt, EmbeddingStore(fake.encoder, "hash-64", None))
+    assert sorted(r.row for r in records) == sorted([n for n, _ in rows] + bad)
+    n_out = write_output(tmp / "out.csv", records, 2, mode)
+    n_err = write_errors(tmp / "err.csv", records)
+    assert n_out + n_err == len(rows) + len(bad)
+    with (tmp / "out.csv").open(encoding="utf-8-sig") as f:
+        out_rows = [int(r["row"]) for r in csv.DictReader(f)]
+    with (tmp / "err.csv").open(encoding="utf-8-sig") as f:
+        err_rows = [int(r["row"]) for r in csv.DictReader(f)]
+    assert sorted(out_rows + err_rows) == sorted([n for n, _ in rows] + bad)
+    assert not set(out_rows) & set(err_rows)
+    for n, c in rows:
+        if not str(c["description"]).strip():
+            assert n in err_rows
+
+
+def test_checkpoint_ignores_a_torn_line_and_a_different_run(tmp_path: Path) -> None:
+    from matcher.batch.run import Record
+
+    ck = Checkpoint(tmp_path / "c.jsonl", "s1")
+    ck.add([Record(2, "a", True, {"top": []}), Record(3, "b", False, reason="empty")])
+    ck.close(remove=False)
+    with (tmp_path / "c.jsonl").open("a") as f:
+        f.write('{"row": 4, "name": "c", "ok": tr')  # killed mid-write
+    again = Checkpoint(tmp_path / "c.jsonl", "s1")
+    assert sorted(again.done) == [2, 3]
+    again.close(remove=False)
+    other = Checkpoint(tmp_path / "c.jsonl", "s2")  # other input or options: start over
+    assert other.done == {}
+    other.close(remove=True)
+    assert not (tmp_path / "c.jsonl").exists()
+
+
+def test_embeddings_are_cached_across_runs_and_repeats_encoded_once(tmp_path: Path) -> None:
+    enc = HashEncoder()
+    store = EmbeddingStore(enc, "hash-64", tmp_path)
+    v = store.encode(["甲", "乙", "甲", "丙"])
+    assert set(v) == {"甲", "乙", "丙"} and store.misses == 3 and store.hits == 0
+    store.close()
+    again = EmbeddingStore(enc, "hash-64", tmp_path)
+    w = again.encode(["丙", "甲", "丁"])
+    assert again.hits == 2 and again.misses == 1
+    assert (w["甲"] == v["甲"]).all()
+    json.dumps({k: x.tolist() for k, x in w.items()})
