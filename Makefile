@@ -27,8 +27,10 @@ run: setup
 	$(BIN)/matcher serve
 
 ## Lint, type-check, then the whole test suite; storage and API tests also run on a throwaway PostgreSQL
-## (scripts/test-postgres.sh installs and starts it on 127.0.0.1; under CI it is required).
+## (scripts/test-postgres.sh installs and starts it on 127.0.0.1) and the map page runs in Debian's Chromium
+## (scripts/ensure-browser.sh installs it); under CI both are required.
 test: check
+	@scripts/ensure-browser.sh || { [ -z "$$CI" ] || exit 1; echo "browser test skipped" >&2; }
 	@if url=$$(scripts/test-postgres.sh); then export TEST_DATABASE_URL=$$url; \
 	elif [ -n "$$CI" ]; then echo "CI needs PostgreSQL for the storage tests" >&2; exit 1; \
 	else echo "PostgreSQL unavailable: storage and API tests run on SQLite only" >&2; fi; \

@@ -100,3 +100,7 @@ def keys_list() -> None:
 
 
 __all__ = ["main"]
+
+
+if __name__ == "__main__":
+    main()

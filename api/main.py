@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
 
 from matcher import __version__
 from matcher.engine import Matcher, MatcherConfig
@@ -16,7 +17,7 @@ from . import errors
 from .config import Settings
 from .db.session import make_engine, migrate, session_factory
 from .middleware import AccessLog, BodyLimit
-from .routes import meta, parks, prospects, ranking
+from .routes import meta, page, parks, prospects, ranking
 
 PREFIX = "/api/v1"
 
@@ -49,8 +50,10 @@ def create_app(settings: Settings | None = None, matcher: Matcher | None = None)
     )
     app.state.settings = settings
     errors.install(app)
-    for r in (ranking.router, parks.router, prospects.router, meta.router):
+    for r in (ranking.router, parks.router, prospects.router, meta.router, page.router):
         app.include_router(r, prefix=PREFIX)
+    app.include_router(page.page)
+    app.mount("/static", StaticFiles(directory=page.STATIC), name="static")
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"], allow_headers=["*"]
