@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     read_requires_key: bool = False  # read endpoints are open by default (the service binds to localhost)
     cors_origins: list[str] = Field(default_factory=list)  # CORS is off unless origins are listed
     max_body_bytes: int = 1_000_000
+    max_upload_bytes: int = 50_000_000  # company lists sent to POST /batches
     migrate_on_start: bool = True
 
     @property

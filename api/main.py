@@ -14,10 +14,11 @@ from matcher import __version__
 from matcher.engine import Matcher, MatcherConfig
 
 from . import errors
+from .batches import BatchWorker
 from .config import Settings
 from .db.session import make_engine, migrate, session_factory
 from .middleware import AccessLog, BodyLimit
-from .routes import meta, page, parks, prospects, ranking
+from .routes import batches, meta, page, parks, prospects, ranking
 
 PREFIX = "/api/v1"
 
@@ -35,7 +36,12 @@ def create_app(settings: Settings | None = None, matcher: Matcher | None = None)
         app.state.matcher = matcher or Matcher.load(
             MatcherConfig(data_dir=settings.data_dir, cache_dir=settings.cache_dir, encoder=settings.encoder)
         )
+        app.state.batch_worker = BatchWorker(
+            app.state.sessions, app.state.matcher, settings.var_dir, settings.cache_dir
+        )
+        app.state.batch_worker.start()
         yield
+        app.state.batch_worker.stop()
         engine.dispose()
 
     app = FastAPI(
@@ -50,7 +56,7 @@ def create_app(settings: Settings | None = None, matcher: Matcher | None = None)
     )
     app.state.settings = settings
     errors.install(app)
-    for r in (ranking.router, parks.router, prospects.router, meta.router, page.router):
+    for r in (ranking.router, parks.router, prospects.router, batches.router, meta.router, page.router):
         app.include_router(r, prefix=PREFIX)
     app.include_router(page.page)
     app.mount("/static", StaticFiles(directory=page.STATIC), name="static")
@@ -58,7 +64,9 @@ def create_app(settings: Settings | None = None, matcher: Matcher | None = None)
         app.add_middleware(
             CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"], allow_headers=["*"]
         )
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimit, max_bytes=settings.max_body_bytes, larger={f"{PREFIX}/batches": settings.max_upload_bytes}
+    )
     app.add_middleware(AccessLog)
     logging.getLogger("api.access").setLevel(logging.INFO)
     return app

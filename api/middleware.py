@@ -15,17 +15,18 @@ access = logging.getLogger("api.access")
 class BodyLimit:
     """Refuse bodies over `max_bytes` with 413, by Content-Length or while streaming."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int):
-        self.app, self.max_bytes = app, max_bytes
+    def __init__(self, app: ASGIApp, max_bytes: int, larger: dict[str, int] | None = None):
+        self.app, self.max_bytes, self.larger = app, max_bytes, larger or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.larger.get(scope["path"].rstrip("/"), self.max_bytes)
         headers = dict(scope.get("headers") or [])
         length = headers.get(b"content-length")
-        if length is not None and length.isdigit() and int(length) > self.max_bytes:
-            await self._too_large(send)
+        if length is not None and length.isdigit() and int(length) > limit:
+            await self._too_large(send, limit)
             return
         seen = 0
 
@@ -34,18 +35,18 @@ class BodyLimit:
             msg = await receive()
             if msg["type"] == "http.request":
                 seen += len(msg.get("body", b""))
-                if seen > self.max_bytes:
+                if seen > limit:
                     raise TooLarge
             return msg
 
         try:
             await self.app(scope, counting, send)
         except TooLarge:
-            await self._too_large(send)
+            await self._too_large(send, limit)
 
-    async def _too_large(self, send: Send) -> None:
+    async def _too_large(self, send: Send, limit: int) -> None:
         payload = json.dumps(
-            {"code": "payload_too_large", "message": f"request body over {self.max_bytes} bytes", "errors": []}
+            {"code": "payload_too_large", "message": f"request body over {limit} bytes", "errors": []}
         ).encode()
         await send(
             {

@@ -366,56 +366,40 @@ def batch(
     encoder: str,
 ) -> None:
     """Score a company list (CSV in UTF-8 or GBK, XLSX, JSONL). Killed and run again, it resumes."""
-    import time
+    from tqdm import tqdm
 
-    from .batch.columns import Columns
-    from .batch.read import InputError, read_table
-    from .batch.run import BatchOptions, Checkpoint, run_batch, signature
-    from .batch.store import EmbeddingStore
-    from .batch.write import write_errors, write_output
+    from .batch.job import prepare_file, score_file
+    from .batch.read import InputError
+    from .batch.run import BatchOptions
 
     if output.suffix.lower() not in (".csv", ".xlsx", ".jsonl"):
         raise click.BadParameter("use .csv, .xlsx or .jsonl", param_hint="--output")
+    given = {
+        "name": name_col,
+        "text": text_col,
+        "industry": industry_col,
+        "revenue": revenue_col,
+        "headcount": headcount_col,
+    }
     try:
-        table = read_table(input_path)
-        cols = Columns.find(
-            table.columns,
-            {
-                "name": name_col,
-                "text": text_col,
-                "industry": industry_col,
-                "revenue": revenue_col,
-                "headcount": headcount_col,
-            },
-        )
+        prepared = prepare_file(input_path, given)
     except InputError as err:
         raise click.ClickException(str(err)) from err
     m = _matcher(data_dir, cache_dir, encoder)
     if location is not None and location not in m.candidates:
         raise click.BadParameter(f"unknown location {location!r}", param_hint="--for")
     opts = BatchOptions(top=top, location=location, preset=preset, as_of=as_of.date() if as_of is not None else None)  # type: ignore[attr-defined]
-    ckpt = Checkpoint(output.with_name(output.name + ".partial.jsonl"), signature(input_path, cols, opts, m))
-    resumed = len(ckpt.done)
-    if resumed:
-        click.echo(f"resuming: {resumed} rows already done", err=True)
-    store = EmbeddingStore(m.encoder, m.model_id, cache_dir)
-    total = len(table.rows) + len(table.bad)
-    from tqdm import tqdm
+    errors_path = errors_path or output.with_name(output.stem + ".errors.csv")
 
-    t0 = time.perf_counter()
-    with tqdm(total=total, unit="row", disable=not sys.stderr.isatty(), file=sys.stderr) as bar:
-        records = run_batch(m, table, cols, opts, ckpt, store, progress=bar.update)
-    seconds = time.perf_counter() - t0
-    n_out = write_output(output, records, top, location)
-    n_err = write_errors(errors_path or output.with_name(output.stem + ".errors.csv"), records)
-    ckpt.close(remove=True)
-    store.close()
-    assert n_out + n_err == total, "every input row is in the output or the errors file"
-    rate = (total - resumed) / seconds if seconds > 0 else 0.0
+    def started(resumed: int) -> None:
+        if resumed:
+            click.echo(f"resuming: {resumed} rows already done", err=True)
+
+    with tqdm(total=prepared.total, unit="row", disable=not sys.stderr.isatty(), file=sys.stderr) as bar:
+        res = score_file(m, input_path, prepared, output, errors_path, opts, cache_dir, bar.update, started)
     click.echo(
-        f"{total} rows ({table.encoding or 'xlsx'}): {n_out} scored → {output}, {n_err} errors → "
-        f"{errors_path or output.with_name(output.stem + '.errors.csv')}; {rate:.0f} rows/s, "
-        f"{store.hits} embeddings from cache, {store.misses} encoded",
+        f"{res.total} rows ({res.encoding or 'xlsx'}): {res.scored} scored → {output}, {res.errors} errors → "
+        f"{errors_path}; {res.rate:.0f} rows/s, {res.cache_hits} embeddings from cache, {res.encoded} encoded",
         err=True,
     )
 

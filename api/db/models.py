@@ -79,3 +79,22 @@ class StatusEvent(Base):
     by_key: Mapped[str | None] = mapped_column(String(16), nullable=True)  # the key prefix, not the key
 
     prospect: Mapped[ProspectRow] = relationship(back_populates="events")
+
+
+class BatchJob(Base):
+    """A batch scoring job: its files live in var/batches/<id>/; it survives restarts and resumes."""
+
+    __tablename__ = "batch_jobs"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now, onupdate=now)
+    status: Mapped[str] = mapped_column(String(12), index=True)  # queued | running | done | failed
+    filename: Mapped[str] = mapped_column(String(200))
+    options: Mapped[dict[str, Any]] = mapped_column()  # location, top, format, preset, columns
+    total_rows: Mapped[int] = mapped_column(Integer, default=0)
+    done_rows: Mapped[int] = mapped_column(Integer, default=0)
+    scored_rows: Mapped[int] = mapped_column(Integer, default=0)
+    error_rows: Mapped[int] = mapped_column(Integer, default=0)
+    message: Mapped[str] = mapped_column(Text, default="")
+    by_key: Mapped[str | None] = mapped_column(String(16), nullable=True)

@@ -1,0 +1,79 @@
+"""One batch run from file to files: the function both `matcher batch` and the service's batch worker call."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..engine import Matcher
+from .columns import Columns
+from .read import Table, read_table
+from .run import BatchOptions, Checkpoint, run_batch, signature
+from .store import EmbeddingStore
+from .write import write_errors, write_output
+
+
+@dataclass
+class Prepared:
+    table: Table
+    columns: Columns
+
+    @property
+    def total(self) -> int:
+        return len(self.table.rows) + len(self.table.bad)
+
+
+@dataclass
+class BatchResult:
+    total: int
+    scored: int
+    errors: int
+    resumed: int
+    seconds: float
+    encoding: str | None
+    cache_hits: int
+    encoded: int
+
+    @property
+    def rate(self) -> float:
+        return (self.total - self.resumed) / self.seconds if self.seconds > 0 else 0.0
+
+
+def prepare_file(path: Path, given: dict[str, str | None]) -> Prepared:
+    """Read the list and find its columns; InputError says what is wrong with the file as a whole."""
+    table = read_table(path)
+    return Prepared(table, Columns.find(table.columns, given))
+
+
+def score_file(
+    matcher: Matcher,
+    src: Path,
+    prepared: Prepared,
+    output: Path,
+    errors: Path,
+    opts: BatchOptions,
+    cache_dir: Path | None,
+    progress: Callable[[int], None] = lambda n: None,
+    on_start: Callable[[int], None] = lambda resumed: None,
+) -> BatchResult:
+    """Score every row, resuming from OUTPUT.partial.jsonl when a previous run of the same job was cut short."""
+    ckpt = Checkpoint(output.with_name(output.name + ".partial.jsonl"), signature(src, prepared.columns, opts, matcher))
+    resumed = len(ckpt.done)
+    on_start(resumed)
+    store = EmbeddingStore(matcher.encoder, matcher.model_id, cache_dir)
+    t0 = time.perf_counter()
+    try:
+        records = run_batch(matcher, prepared.table, prepared.columns, opts, ckpt, store, progress=progress)
+    finally:
+        store.close()
+    seconds = time.perf_counter() - t0
+    n_out = write_output(output, records, opts.top, opts.location)
+    n_err = write_errors(errors, records)
+    if n_out + n_err != prepared.total:
+        raise RuntimeError(f"{prepared.total} rows read but {n_out} scored and {n_err} errors written")
+    ckpt.close(remove=True)
+    return BatchResult(
+        prepared.total, n_out, n_err, resumed, seconds, prepared.table.encoding, store.hits, store.misses
+    )
