@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -386,6 +388,15 @@ class Matcher:
                     folded[r] = a
                     break
         return {r: a for r, a in folded.items() if a >= 0}
+
+    @property
+    def params_fingerprint(self) -> str:
+        """Changes whenever the tuned parameters or the learned sector model change."""
+        from .params import params_to_dict
+
+        model = self.sector_model.coef.tolist() if self.sector_model is not None else None
+        blob = json.dumps([params_to_dict(self.params), model], sort_keys=True, default=str)
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
     def eligibility_of(self, p: Prospect) -> dict[int, tuple[Eligibility, list[ConditionCheck]]]:
         """Per conditional measure, whether the prospect meets it. It depends on the structured fields only, so

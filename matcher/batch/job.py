@@ -35,6 +35,7 @@ class BatchResult:
     encoding: str | None
     cache_hits: int
     encoded: int
+    results_cached: int
 
     @property
     def rate(self) -> float:
@@ -75,5 +76,13 @@ def score_file(
         raise RuntimeError(f"{prepared.total} rows read but {n_out} scored and {n_err} errors written")
     ckpt.close(remove=True)
     return BatchResult(
-        prepared.total, n_out, n_err, resumed, seconds, prepared.table.encoding, store.hits, store.misses
+        prepared.total,
+        n_out,
+        n_err,
+        resumed,
+        seconds,
+        prepared.table.encoding,
+        store.hits,
+        store.misses,
+        store.result_hits,
     )

@@ -6,7 +6,6 @@ import datetime as dt
 import hashlib
 import json
 import os
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,6 +61,21 @@ def to_prospect(cells: dict[str, Any], cols: Columns) -> tuple[str, Prospect]:
         return name, Prospect(text=text, name=name[:200] or None, **fields)
     except ValidationError as err:
         raise ValueError("; ".join(str(e["msg"]).removeprefix("Value error, ") for e in err.errors())) from None
+
+
+def result_key(matcher: Matcher, opts: BatchOptions, as_of: dt.date, p: Prospect) -> str:
+    """What one row's result depends on: its content, the options, the date, the data, the model and parameters."""
+    blob = [
+        matcher.model_id,
+        matcher.kb.content_hash,
+        matcher.params_fingerprint,
+        opts.top,
+        opts.location,
+        opts.preset,
+        as_of.isoformat(),
+        p.model_dump(mode="json", exclude={"name"}),
+    ]
+    return hashlib.sha256(json.dumps(blob, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def signature(path: Path, cols: Columns, opts: BatchOptions, matcher: Matcher) -> str:
@@ -126,10 +140,15 @@ def score_chunk(
             ready.append((n, name, p))
         except ValueError as err:
             records.append(Record(n, str(cells.get(cols.name) or "") if cols.name else "", False, reason=str(err)))
-    vecs = store.encode([p.text for _, _, p in ready])
     w = resolve_weights(opts.preset)
     as_of = opts.as_of or dt.date.today()
-    for n, name, p in ready:
+    keys = {n: result_key(matcher, opts, as_of, p) for n, _, p in ready}
+    cached = store.results(list(keys.values()))
+    todo = [(n, name, p) for n, name, p in ready if keys[n] not in cached]
+    records += [Record(n, name, True, cached[keys[n]]) for n, name, p in ready if keys[n] in cached]
+    vecs = store.encode([p.text for _, _, p in todo])
+    fresh: dict[str, dict[str, Any]] = {}
+    for n, name, p in todo:
         sig = matcher.signals(p.text, vecs[p.text])
         needs = matcher.needs.read(p)
         lang = p.lang or ("zh" if any("\u4e00" <= c <= "\u9fff" for c in p.text) else "en")
@@ -140,6 +159,7 @@ def score_chunk(
                 for m in r.matches
             ]
             records.append(Record(n, name, True, {"top": top}))
+            fresh[keys[n]] = records[-1].result
         else:
             sc = matcher.score(p, sig, needs, w, as_of, matcher.params, expand=True, model=matcher.sector_model)
             row = matcher.candidates.index(opts.location)
@@ -157,22 +177,9 @@ def score_chunk(
                     {"score": m.score, "fit": m.fit, "reason": m.reason, "sector": m.components.sector, "evidence": ev},
                 )
             )
+            fresh[keys[n]] = records[-1].result
+    store.put_results(fresh)
     return records
-
-
-@dataclass
-class BatchStats:
-    rows: int
-    scored: int
-    errors: int
-    resumed: int
-    seconds: float
-    cache_hits: int
-    encoded: int
-
-    @property
-    def rate(self) -> float:
-        return (self.rows - self.resumed) / self.seconds if self.seconds > 0 else 0.0
 
 
 def run_batch(
@@ -197,7 +204,3 @@ def run_batch(
         progress(len(part))
     order = sorted(checkpoint.done)
     return [checkpoint.done[n] for n in order]
-
-
-def now() -> float:
-    return time.perf_counter()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -23,6 +25,8 @@ class EmbeddingStore:
             folder.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(folder / f"{model_id}.embeddings.sqlite")
             self._db.execute("CREATE TABLE IF NOT EXISTS emb (key TEXT PRIMARY KEY, vec BLOB NOT NULL)")
+            self._db.execute("CREATE TABLE IF NOT EXISTS res (key TEXT PRIMARY KEY, result TEXT NOT NULL)")
+        self.result_hits = 0
 
     def key(self, text: str) -> str:
         return hashlib.sha256(f"{self.model_id}\x00{text}".encode()).hexdigest()
@@ -56,6 +60,26 @@ class EmbeddingStore:
         if self._db is not None and todo:
             self._db.commit()
         return out
+
+    def results(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """Results scored before under exactly these keys (see `run.result_key`)."""
+        if self._db is None or not keys:
+            return {}
+        out: dict[str, dict[str, Any]] = {}
+        uniq = list(dict.fromkeys(keys))
+        for i in range(0, len(uniq), 500):
+            part = uniq[i : i + 500]
+            marks = ",".join("?" * len(part))
+            for k, v in self._db.execute(f"SELECT key, result FROM res WHERE key IN ({marks})", part):
+                out[k] = json.loads(v)
+        self.result_hits += sum(1 for k in keys if k in out)
+        return out
+
+    def put_results(self, items: dict[str, dict[str, Any]]) -> None:
+        if self._db is not None and items:
+            rows = [(k, json.dumps(v, ensure_ascii=False)) for k, v in items.items()]
+            self._db.executemany("INSERT OR REPLACE INTO res VALUES (?, ?)", rows)
+            self._db.commit()
 
     def close(self) -> None:
         if self._db is not None:

@@ -94,3 +94,24 @@ def test_embeddings_are_cached_across_runs_and_repeats_encoded_once(tmp_path: Pa
     assert again.hits == 2 and again.misses == 1
     assert (w["甲"] == v["甲"]).all()
     json.dumps({k: x.tolist() for k, x in w.items()})
+
+
+def test_a_rerun_takes_unchanged_rows_from_the_result_cache(fake: Matcher, tmp_path: Path) -> None:
+    rows = [
+        (2, {"name": "a", "description": "人工晶体", "revenue": ""}),
+        (3, {"name": "b", "description": "AAV CDMO", "revenue": "1.2亿"}),
+        (4, {"name": "c", "description": "", "revenue": ""}),
+    ]
+    table = Table(["name", "description", "revenue"], rows, "utf-8")
+    outs = []
+    for run in range(2):
+        store = EmbeddingStore(fake.encoder, "hash-64", tmp_path / "cache")
+        ck = Checkpoint(tmp_path / f"ck{run}.jsonl", "sig")
+        recs = run_batch(fake, table, COLS, BatchOptions(top=2), ck, store)
+        outs.append([(r.row, r.ok, r.result) for r in recs])
+        assert store.result_hits == (0 if run == 0 else 2)
+        store.close()
+    assert outs[0] == outs[1]
+    other = EmbeddingStore(fake.encoder, "hash-64", tmp_path / "cache")
+    run_batch(fake, table, COLS, BatchOptions(top=3), Checkpoint(tmp_path / "ck3.jsonl", "sig"), other)
+    assert other.result_hits == 0  # other options: scored afresh
