@@ -23,7 +23,7 @@ from .places import PlaceReader
 from .prospect import Prospect
 from .ranker import SectorModel, features
 from .ranking import ConditionCheck, Eligibility, NeedSignal, PlaceSignal, Ranking, SectorSignal
-from .scoring import ScoringParams, calibrate, fit_level, resolve_weights, validity_factor
+from .scoring import ScoringParams, breadth_fit, calibrate, fit_level, resolve_weights, validity_factor
 from .sectors import SectorReader, SectorReading
 from .text import Lang, add_words, detect_lang
 
@@ -316,8 +316,7 @@ class Matcher:
         if model is not None:  # learned: P(relevant | interpretable features), see ranker.py
             sector = model.predict(features(self, sig, prm)) * gate
         else:
-            top = top_k_rows(contrib, 3)
-            sector = np.minimum(1.0, top[:, 0] + prm.breadth[0] * top[:, 1] + prm.breadth[1] * top[:, 2])
+            sector = breadth_fit(top_k_rows(contrib, 3), prm.breadth)
 
         # Incentive fit: per need, the best three usable measures in the chain, each counted once.
         elig = self.eligibility_of(p)

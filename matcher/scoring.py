@@ -50,10 +50,11 @@ def soft_or(values: Iterable[float]) -> float:
     return 1.0 - p
 
 
-def top_weighted(values: Iterable[float], decay: tuple[float, ...] = (1.0, 0.1, 0.05)) -> float:
-    """The best value plus a little for each runner-up (breadth of support), capped at 1."""
-    vs = sorted((v for v in values if v > 0), reverse=True)[: len(decay)]
-    return float(min(1.0, sum(d * v for d, v in zip(decay, vs, strict=False))))
+def breadth_fit(top3: np.ndarray, breadth: tuple[float, float]) -> np.ndarray:
+    """Sector fit from each row's three best clause scores (best first): the best, plus a little for the
+    runners-up (breadth of support), capped at 1."""
+    out: np.ndarray = np.minimum(1.0, top3[:, 0] + breadth[0] * top3[:, 1] + breadth[1] * top3[:, 2])
+    return out
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,6 @@ from .kb.models import Taxonomy
 from .scoring import calibrate, soft_or
 from .text import normalize
 
-# Cosine range of the multilingual encoder between a description and a sector prototype: below LO is noise,
-# above HI is as sure as the encoder gets. Set from the dev set (see models/engine.yaml).
-DEFAULT_EMB_RANGE = (0.25, 0.50)
-
 
 @dataclass
 class SectorReading:
@@ -60,7 +56,9 @@ class Term:
 class SectorReader:
     """Synonym hits and embedding similarity to each sector's prototype texts, fused."""
 
-    def __init__(self, taxonomy: Taxonomy, emb_range: tuple[float, float] = DEFAULT_EMB_RANGE):
+    def __init__(self, taxonomy: Taxonomy, emb_range: tuple[float, float]):
+        """`emb_range`: the encoder's cosine to a sector prototype that means noise, and the one that means sure
+        (ScoringParams.sector_emb_range)."""
         self.ids = list(taxonomy.sectors)
         self.emb_range = emb_range
         dt = taxonomy.domain_terms

@@ -9,11 +9,11 @@ from matcher.scoring import (
     PRESETS,
     FusionWeights,
     ScoringParams,
+    breadth_fit,
     calibrate,
     fit_level,
     resolve_weights,
     soft_or,
-    top_weighted,
 )
 
 
@@ -28,11 +28,9 @@ def test_soft_or() -> None:
     assert soft_or([-1, 2]) == 1.0  # clipped into [0, 1]
 
 
-def test_top_weighted_rewards_breadth_a_little() -> None:
-    assert top_weighted([0.8]) == pytest.approx(0.8)
-    assert top_weighted([0.8, 0.5, 0.4, 0.3]) == pytest.approx(0.8 + 0.05 + 0.02)
-    assert top_weighted([0.9, 0.9, 0.9]) == 1.0
-    assert top_weighted([0, -1]) == 0.0
+def test_breadth_fit_rewards_runners_up_a_little_and_caps_at_one() -> None:
+    top3 = np.array([[0.8, 0.0, 0.0], [0.8, 0.5, 0.4], [0.9, 0.9, 0.9]])
+    np.testing.assert_allclose(breadth_fit(top3, (0.1, 0.05)), [0.8, 0.8 + 0.05 + 0.02, 1.0])
 
 
 def test_fusion_is_a_weighted_mean_of_calibrated_channels() -> None:
