@@ -63,12 +63,10 @@ def to_prospect(cells: dict[str, Any], cols: Columns) -> tuple[str, Prospect]:
         raise ValueError("; ".join(str(e["msg"]).removeprefix("Value error, ") for e in err.errors())) from None
 
 
-def result_key(matcher: Matcher, opts: BatchOptions, as_of: dt.date, p: Prospect) -> str:
-    """What one row's result depends on: its content, the options, the date, the data, the model and parameters."""
+def result_key(fingerprint: str, opts: BatchOptions, as_of: dt.date, p: Prospect) -> str:
+    """What one row's result depends on: its content, the options, the date, and the engine's fingerprint."""
     blob = [
-        matcher.model_id,
-        matcher.kb.content_hash,
-        matcher.params_fingerprint,
+        fingerprint,
         opts.top,
         opts.location,
         opts.preset,
@@ -142,7 +140,8 @@ def score_chunk(
             records.append(Record(n, str(cells.get(cols.name) or "") if cols.name else "", False, reason=str(err)))
     w = resolve_weights(opts.preset)
     as_of = opts.as_of or dt.date.today()
-    keys = {n: result_key(matcher, opts, as_of, p) for n, _, p in ready}
+    fp = f"{matcher.model_id}/{matcher.kb.content_hash}/{matcher.params_fingerprint}"  # once per chunk
+    keys = {n: result_key(fp, opts, as_of, p) for n, _, p in ready}
     cached = store.results(list(keys.values()))
     todo = [(n, name, p) for n, name, p in ready if keys[n] not in cached]
     records += [Record(n, name, True, cached[keys[n]]) for n, name, p in ready if keys[n] in cached]
