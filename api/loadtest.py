@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+
+from .local import local_server
 
 TEXTS = [
     "我们是一家专注于AAV基因治疗载体工艺开发和GMP生产的CDMO公司",
@@ -47,12 +45,6 @@ class LoadResult:
         ]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 async def _client(base: str, until: float, out: LoadResult, offset: int) -> None:
     async with httpx.AsyncClient(base_url=base, timeout=30) as http:
         i = offset
@@ -78,42 +70,6 @@ async def _run(base: str, clients: int, seconds: float) -> LoadResult:
 
 
 def run_load(clients: int = 32, seconds: float = 30.0, workers: int = 2) -> LoadResult:
-    """Start `matcher serve`-equivalent uvicorn on a free loopback port with a scratch database, load it, stop it."""
-    port = free_port()
-    with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "MATCHER_VAR_DIR": tmp, "MATCHER_PORT": str(port)}
-        env.pop("DATABASE_URL", None)
-        cmd = [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "api.main:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ]
-        server = subprocess.Popen(
-            cmd, env=env, cwd=Path(__file__).resolve().parents[1], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-        )
-        try:
-            base = f"http://127.0.0.1:{port}"
-            deadline = time.time() + 120
-            while time.time() < deadline:
-                try:
-                    if httpx.get(f"{base}/api/v1/health", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.5)
-            else:
-                raise RuntimeError("the server did not become healthy within 120 s")
-            return asyncio.run(_run(base, clients, seconds))
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+    """Start the service on a free loopback port with a scratch database, load POST /match, stop it."""
+    with tempfile.TemporaryDirectory() as tmp, local_server(Path(tmp), workers=workers) as base:
+        return asyncio.run(_run(base, clients, seconds))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,7 @@ from matcher.tabular import xlsx_cell
 
 from ..boundaries import boundaries as load_boundaries
 from ..deps import Reader
+from ..xlsx import xlsx_response
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
 router = APIRouter(tags=["page"])
@@ -90,13 +90,7 @@ def briefing(ranking: Ranking, _: Reader) -> Response:
                     for v in (m.name, i.title, i.offer, i.eligibility, ", ".join(i.amounts), i.doc_id, i.section)
                 ]
             )
-    buf = io.BytesIO()
-    wb.save(buf)
-    return Response(
-        buf.getvalue(),
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": 'attachment; filename="briefing.xlsx"'},
-    )
+    return xlsx_response(wb, "briefing.xlsx")
 
 
 page = APIRouter(include_in_schema=False)

@@ -25,6 +25,7 @@ from ..schemas import (
     SnapshotInfo,
     Status,
 )
+from ..xlsx import xlsx_response
 from .ranking import run_match
 
 router = APIRouter(prefix="/prospects", tags=["prospects"])
@@ -173,13 +174,7 @@ def export(
     ws.append(EXPORT_COLUMNS)
     for row in table:
         ws.append([xlsx_cell(v) for v in row])
-    data = io.BytesIO()
-    wb.save(data)
-    return Response(
-        data.getvalue(),
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": 'attachment; filename="prospects.xlsx"'},
-    )
+    return xlsx_response(wb, "prospects.xlsx")
 
 
 @router.get("/{prospect_id}", response_model=ProspectOut)
