@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 
+from .chains import Chains
 from .encoders import Encoder, create_encoder, encode_cached, model_id_of
 from .explain import build_match
 from .kb import KnowledgeBase, default_data_dir, load_kb
@@ -62,18 +63,18 @@ class Scored:
     incentive: np.ndarray
     validity: np.ndarray
     place: np.ndarray
-    contrib: np.ndarray  # candidates × measures: each measure's share of the sector fit
-    per_need: dict[str, tuple[np.ndarray, np.ndarray]]  # need -> (measure indices, candidates × those: usability)
+    reach: np.ndarray  # candidates × measures: the discount each measure carries for each candidate (0: none)
+    shares: np.ndarray  # per measure, its share of sector fit before that discount
+    # need -> per candidate, the best measure answering it (n_measures when none) and how usable it is
+    per_need: dict[str, tuple[np.ndarray, np.ndarray]]
     eligibility: dict[int, tuple[Eligibility, list[ConditionCheck]]]  # measure index -> status, per condition
     status: dict[str, ValidityStatus]  # document -> validity on the as-of date
     folded: dict[int, int]  # candidate row -> the ancestor row it is folded into
 
-
-def top_k_rows(x: np.ndarray, k: int) -> np.ndarray:
-    """The k largest values of each row, largest first (a partial sort)."""
-    part = np.partition(x, x.shape[1] - k, axis=1)[:, -k:]
-    out: np.ndarray = -np.sort(-part, axis=1)
-    return out
+    def contrib(self, r: int) -> np.ndarray:
+        """Each measure's contribution to candidate `r`'s sector fit."""
+        out: np.ndarray = self.reach[r] * self.shares
+        return out
 
 
 def measure_docs(kb: KnowledgeBase, m: Measure) -> str:
@@ -164,21 +165,44 @@ class Matcher:
                 self.answers[self.need_row[nid], i] = True
         self.conditional = [i for i, (_, m) in enumerate(self.measures) if m.conditions]
         self.answering = {nid: np.flatnonzero(self.answers[row]) for nid, row in self.need_row.items()}
-        self._eligibility: dict[tuple[object, ...], dict[int, tuple[Eligibility, list[ConditionCheck]]]] = {}
+        self._eligibility: dict[
+            tuple[object, ...], tuple[dict[int, tuple[Eligibility, list[ConditionCheck]]], np.ndarray]
+        ] = {}
         self.space_only = np.array(
             [g and m.kind in SPACE_KINDS for g, (_, m) in zip(self.generic, self.measures, strict=True)]
         )
         self.doc_of = [m.source.doc for _, m in self.measures]
+        loc_index = {loc_id: j for j, loc_id in enumerate(sorted(kb.locations))}
+        self.chains = Chains(
+            [loc_index[owner.id] for owner, _ in self.measures],
+            [[loc_index[c]] + [loc_index[a.id] for a in kb.ancestors(c)] for c in self.candidates],
+            len(loc_index),
+        )
+        self.need_ids = [nid for nid, cols in self.answering.items() if len(cols)]  # needs some clause answers
+        self.need_groups = self.chains.groups([self.answering[nid] for nid in self.need_ids])
+        row = {c: r for r, c in enumerate(self.candidates)}
+        self.foldable = np.array([kb.locations[c].level in ("district", "park") for c in self.candidates])
+        # Each candidate's ancestors that are candidates themselves, nearest first.
+        self.chain_rows = [[row[a.id] for a in kb.ancestors(c) if a.id in row] for c in self.candidates]
 
     # --- per query ---------------------------------------------------------------------
 
     def signals(self, text: str, qvec: np.ndarray) -> Signals:
-        dense = (self.views @ qvec).reshape(len(self.measures), VIEWS).max(axis=1)
-        reading = self.reader.read(text, self.protos @ qvec)
-        conf = np.array([reading.scores[s] for s in self.sector_ids], dtype=np.float32)
-        taxonomy = (self.sector_mask * conf).max(axis=1)
-        lexical = self.tfidf.scores(self.expand_query(text, reading))
-        return Signals(dense, lexical, taxonomy, reading, self.places.read(text))
+        return self.signals_many([text], np.asarray(qvec)[None, :])[0]
+
+    def signals_many(self, texts: Sequence[str], qvecs: np.ndarray) -> list[Signals]:
+        """Per-measure channel scores for each text (`qvecs`: their embeddings, one row each)."""
+        n = len(texts)
+        q = np.asarray(qvecs, dtype=np.float32).reshape(n, -1)
+        dense = (q @ self.views.T).reshape(n, len(self.measures), VIEWS).max(axis=2)
+        protos = q @ self.protos.T
+        readings = [self.reader.read(t, protos[k]) for k, t in enumerate(texts)]
+        conf = np.array([[r.scores[s] for s in self.sector_ids] for r in readings], dtype=np.float32)
+        taxonomy = (self.sector_mask[None, :, :] * conf[:, None, :]).max(axis=2)
+        lexical = self.tfidf.scores_many([self.expand_query(t, r) for t, r in zip(texts, readings, strict=True)])
+        return [
+            Signals(dense[k], lexical[k], taxonomy[k], readings[k], self.places.read(t)) for k, t in enumerate(texts)
+        ]
 
     def expand_query(self, text: str, reading: SectorReading) -> str:
         """For an English description, add the Chinese names of the sectors it reads as, so that exact Chinese
@@ -235,12 +259,9 @@ class Matcher:
     ) -> Ranking:
         """Rank from precomputed signals; `params` and `model` override the tuned ones (for the evaluation)."""
         prm = params or self.params
-        lang: Lang = p.lang or detect_lang(p.text)
         sc = self.score(p, sig, needs, w, as_of, prm, expand, self.sector_model if model == "default" else model)
-        order = sorted(
-            (r for r in range(len(self.candidates)) if r not in sc.folded),
-            key=lambda r: (-float(sc.score[r]), self.candidates[r]),
-        )
+        lang: Lang = p.lang or detect_lang(p.text)
+        order = self.order(sc)
         also: dict[int, list[str]] = {}
         for r, into in sc.folded.items():
             also.setdefault(into, []).append(self.candidates[r])
@@ -287,6 +308,13 @@ class Matcher:
             matches=matches,
         )
 
+    def order(self, sc: Scored) -> list[int]:
+        """Candidate rows best first (ties by id), without those folded into an ancestor."""
+        return sorted(
+            (r for r in range(len(self.candidates)) if r not in sc.folded),
+            key=lambda r: (-float(sc.score[r]), self.candidates[r]),
+        )
+
     def score(
         self,
         p: Prospect,
@@ -299,62 +327,94 @@ class Matcher:
         model: SectorModel | None = None,
     ) -> Scored:
         """Sector fit, incentive fit and validity for every candidate, all in [0, 1], and their weighted sum."""
+        return self.score_many([p], [sig], [needs], w, as_of, prm, expand, model)[0]
+
+    def score_many(
+        self,
+        ps: Sequence[Prospect],
+        sigs: Sequence[Signals],
+        needs: Sequence[dict[str, NeedWeight]],
+        w: dict[str, float],
+        as_of: dt.date,
+        prm: ScoringParams,
+        expand: bool = False,
+        model: SectorModel | None = None,
+    ) -> list[Scored]:
+        """`score` for many prospects at once: the same arithmetic over prospects × candidates × measures arrays,
+        so a list of thousands pays numpy's per-call cost once per chunk, not once per row."""
+        b = len(ps)
         # Scales scores down for a business outside biomedicine; the floor keeps the order meaningful.
-        gate = max(0.05, float(calibrate(sig.sectors.in_domain, prm.in_domain_floor - 0.15, prm.in_domain_floor + 0.1)))
+        lo, hi = prm.in_domain_floor - 0.15, prm.in_domain_floor + 0.1
+        gate = np.maximum(0.05, calibrate(np.array([s.sectors.in_domain for s in sigs]), lo, hi))[:, None]
         status = {d: s.source.status(as_of) for d, s in self.kb.sources.items()}
         valid = np.array([validity_factor(status[d], prm.ended_factor) for d in self.doc_of], dtype=np.float32)
-        in_force = np.array([status[d] == "in_force" for d in self.doc_of])
-        disc = np.asarray(prm.level_discount, dtype=np.float32)
-        reach = np.where(self.depth >= 0, disc[np.clip(self.depth, 0, len(disc) - 1)], 0.0)
+        in_force = np.array([status[d] == "in_force" for d in self.doc_of] + [False])  # + the chains' sentinel
+        disc = self.chains.discounts(prm.level_discount)
 
         # Sector fit: each measure's relevance, discounted by how far up the chain it sits.
-        rel = prm.fusion.fuse(sig.dense, sig.lexical, sig.taxonomy)
+        dense, lexical, taxonomy = (np.stack([getattr(s, c) for s in sigs]) for c in ("dense", "lexical", "taxonomy"))
+        rel = prm.fusion.fuse(dense, lexical, taxonomy)  # prospects × measures
         # A sector-neutral measure (an HQ-attraction clause, a fund for all biomedicine) still matches by its text,
         # but counts less toward sector fit than one that names the prospect's niche.
         rel = np.where(self.generic, prm.generic_sector * rel, rel) * gate
-        contrib = reach * (rel * valid)  # candidates × measures
+        shares = rel * valid  # a measure's share of sector fit before its discount up the chain
+        strongest, which = (x[:, 0] for x in self.chains.top_measures(shares, 5, disc, self.chains.all))  # 5 best
         if model is not None:  # learned: P(relevant | interpretable features), see ranker.py
-            sector = model.predict(features(self, sig, prm)) * gate
+            sector = np.stack([model.predict(features(self, s, prm)) for s in sigs]) * gate
         else:
-            sector = breadth_fit(top_k_rows(contrib, 3), prm.breadth)
+            sector = breadth_fit(strongest[..., :3], prm.breadth)
 
         # Incentive fit: per need, the best three usable measures in the chain, each counted once.
-        elig = self.eligibility_of(p)
-        sector_match = np.where(self.generic, 1.0, np.maximum(0.25, np.maximum(sig.taxonomy, rel)))
-        base_q = sector_match * valid * gate
-        for i, (status_, _) in elig.items():
-            base_q[i] *= ELIGIBILITY_FACTOR[status_]
-        per_need: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        inc_num = np.zeros(len(self.candidates), dtype=np.float32)
-        for nid, nw in needs.items():
-            cols = self.answering[nid]  # only the clauses that answer this need
-            if len(cols) == 0:
-                continue
-            q = reach[:, cols] * base_q[cols]
-            per_need[nid] = (cols, q)
-            best = top_k_rows(q, min(3, len(cols))) * 0.6
-            inc_num += nw.weight * (1 - np.prod(1 - best, axis=1))
-        incentive = inc_num / (sum(nw.weight for nw in needs.values()) or 1.0)
+        elig = [self.eligibility_of(p) for p in ps]
+        sector_match = np.where(self.generic, 1.0, np.maximum(0.25, np.maximum(taxonomy, rel)))
+        base_q = (sector_match * valid * gate * np.stack([factor for _, factor in elig])).astype(np.float32)
+        # Only the (prospect, need) pairs the prospect has: most lists leave most needs unsaid.
+        weight = np.array([[nd[n].weight if n in nd else 0.0 for n in self.need_ids] for nd in needs], np.float32)
+        top3, best, best_measure, (rows, cols) = self.chains.top(base_q, 3, disc, self.need_groups, weight > 0)
+        inc_num = np.zeros((b, len(self.candidates)), dtype=np.float32)
+        np.add.at(inc_num, rows, weight[rows, cols][:, None] * (1 - np.prod(1 - 0.6 * top3, axis=-1)))
+        per_need: list[dict[str, tuple[np.ndarray, np.ndarray]]] = [{} for _ in range(b)]
+        for j, (k, n) in enumerate(zip(rows.tolist(), cols.tolist(), strict=True)):
+            per_need[k][self.need_ids[n]] = (best_measure[j], best[j])
+        total = np.array([sum(nw.weight for nw in nd.values()) or 1.0 for nd in needs], dtype=np.float32)
+        incentive = inc_num / total[:, None]
 
         # Validity: the share of the location's strongest evidence whose document is in force on `as_of`.
-        ev_idx = np.argpartition(contrib, -5, axis=1)[:, -5:]
-        ev_w = np.take_along_axis(contrib, ev_idx, axis=1)
-        validity = (ev_w * in_force[ev_idx]).sum(axis=1) / np.maximum(ev_w.sum(axis=1), 1e-9)
+        validity = (strongest * in_force[which]).sum(axis=-1) / np.maximum(strongest.sum(axis=-1), 1e-9)
 
         # Incentives and validity separate places that fit; they cannot lift a place that does not: both are
         # scaled by the location's sector fit relative to the best fit for this prospect.
-        rel_fit = (sector / max(float(sector.max()), 1e-9)) ** prm.modulation
+        rel_fit = (sector / np.maximum(sector.max(axis=1, keepdims=True), 1e-9)) ** prm.modulation
         score = w["sector"] * sector + (w["incentive"] * incentive + w["validity"] * validity) * rel_fit
 
         # Folding ignores measures that only offer space: a park whose sole own clause is "a carrier for
         # biomedicine" is a landing option inside its district, not a different answer.
-        distinct = np.where(self.space_only, 0.0, contrib)
-        own_best = np.where(self.own, distinct, 0.0).max(axis=1)
-        inherited_best = np.where(self.own, 0.0, distinct).max(axis=1)
-        place = self.place_vector(sig.places)
-        folded = {} if expand else self._fold(own_best, inherited_best, prm.fold_ratio, keep=place >= 1.0)
+        by_depth = self.chains.best_by_depth(np.where(self.space_only, 0.0, shares), disc)
+        own_best, inherited_best = by_depth[..., 0], by_depth[..., 1:].max(axis=-1)
+        place = np.stack([self.place_vector(s.places) for s in sigs])
         score = (score + prm.place_weight * place) / (1.0 + prm.place_weight)
-        return Scored(score, sector, incentive, validity, place, contrib, per_need, elig, status, folded)
+        reach = self.reach(disc)
+        return [
+            Scored(
+                score[k],
+                sector[k],
+                incentive[k],
+                validity[k],
+                place[k],
+                reach,
+                shares[k],
+                per_need[k],
+                elig[k][0],
+                status,
+                {} if expand else self._fold(own_best[k], inherited_best[k], prm.fold_ratio, keep=place[k] >= 1.0),
+            )
+            for k in range(b)
+        ]
+
+    def reach(self, disc: np.ndarray) -> np.ndarray:
+        """candidates × measures: the discount a measure carries for a candidate (0 where not inherited)."""
+        out: np.ndarray = np.where(self.depth >= 0, disc[np.clip(self.depth, 0, len(disc) - 1)], 0.0).astype(np.float32)
+        return out
 
     def place_vector(self, named: dict[str, tuple[float, str]]) -> np.ndarray:
         """1 for a location the description names, less for its parks (0.6) and its parent levels (0.4)."""
@@ -374,19 +434,14 @@ class Matcher:
     def _fold(self, own_best: np.ndarray, inherited_best: np.ndarray, ratio: float, keep: np.ndarray) -> dict[int, int]:
         """Parks and districts whose best evidence is inherited fold into their nearest candidate ancestor;
         a place the description names (`keep`) always stands on its own."""
-        row = {c: r for r, c in enumerate(self.candidates)}
-        folded: dict[int, int] = {}
-        for r, loc_id in enumerate(self.candidates):
-            loc = self.kb.locations[loc_id]
-            if loc.level in ("district", "park") and not keep[r] and own_best[r] < ratio * inherited_best[r]:
-                folded[r] = -1
+        rows = np.flatnonzero(self.foldable & ~keep & (own_best < ratio * inherited_best))
+        folded = set(rows.tolist())
+        out: dict[int, int] = {}
         for r in folded:
-            for anc in self.kb.ancestors(self.candidates[r]):
-                a = row.get(anc.id)
-                if a is not None and a not in folded:
-                    folded[r] = a
-                    break
-        return {r: a for r, a in folded.items() if a >= 0}
+            into = next((a for a in self.chain_rows[r] if a not in folded), None)
+            if into is not None:
+                out[r] = into
+        return out
 
     @property
     def params_fingerprint(self) -> str:
@@ -397,14 +452,19 @@ class Matcher:
         blob = json.dumps([params_to_dict(self.params), model], sort_keys=True, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
-    def eligibility_of(self, p: Prospect) -> dict[int, tuple[Eligibility, list[ConditionCheck]]]:
-        """Per conditional measure, whether the prospect meets it. It depends on the structured fields only, so
-        it is cached by them (a list without fields computes it once)."""
+    def eligibility_of(self, p: Prospect) -> tuple[dict[int, tuple[Eligibility, list[ConditionCheck]]], np.ndarray]:
+        """Per conditional measure, whether the prospect meets it, and per measure the factor that puts on its
+        usability. It depends on the structured fields only, so it is cached by them (a list without fields
+        computes it once)."""
         key = (p.revenue_cny, p.headcount, p.investment_cny, p.stage, tuple(p.company_type), p.hk_macau)
         if key not in self._eligibility:
             if len(self._eligibility) > 4096:
                 self._eligibility.clear()
-            self._eligibility[key] = {i: eligibility(self.measures[i][1], p) for i in self.conditional}
+            elig = {i: eligibility(self.measures[i][1], p) for i in self.conditional}
+            factor = np.ones(len(self.measures), dtype=np.float32)
+            for i, (status_, _) in elig.items():
+                factor[i] = ELIGIBILITY_FACTOR[status_]
+            self._eligibility[key] = (elig, factor)
         return self._eligibility[key]
 
     def level_is(self, level: str) -> np.ndarray:

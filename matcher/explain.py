@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -26,30 +27,40 @@ def _doc(kb: KnowledgeBase, doc_id: str, zh: bool) -> str:
     return (s.short_zh or s.title) if zh else (s.short_en or s.title_en)
 
 
+class Cite(NamedTuple):
+    """What a reason says about one piece of evidence."""
+
+    title: str
+    doc_id: str
+    section: str
+    validity: str
+
+
 def reason(
     lang: str,
     name: str,
     fit: str,
-    evidence: list[Evidence],
-    incentives: list[IncentiveMatch],
+    cites: Sequence[Cite],
+    usable: Sequence[str],
     kb: KnowledgeBase,
     named: bool = False,
 ) -> str:
+    """`cites`: the strongest evidence, best first; `usable`: titles of the incentives on offer, best first."""
     zh = lang == "zh"
-    if fit == "none" or not evidence:
+    if fit == "none" or not cites:
         return (
             f"{name}：未见与该企业业务直接相关的政策条款。"
             if zh
             else f"{name}: no policy clause here speaks to this business."
         )
-    cites = []
-    for e in evidence[:2]:
+    parts = []
+    for e in cites[:2]:
         where = f"{_doc(kb, e.doc_id, zh)} {e.section}"
-        cites.append(f"{e.title}（{where}）" if zh else f"{e.title} ({where})")
-    ended = any(e.validity != "in_force" for e in evidence[:2])
-    usable = [i.title for i in incentives[:3]]
+        parts.append(f"{e.title}（{where}）" if zh else f"{e.title} ({where})")
+    ended = any(e.validity != "in_force" for e in cites[:2])
+    usable = list(usable[:3])
     if zh:
-        text = f"{name}{FIT_ZH[fit]}：" + "；".join(cites) + "。"
+        text = f"{name}{FIT_ZH[fit]}：" + "；".join(parts) + "。"
         if usable:
             text += "可用政策：" + "、".join(usable) + "。"
         if named:
@@ -57,7 +68,7 @@ def reason(
         if ended:
             text += "注意：部分依据文件已到期。"
     else:
-        text = f"{name} — {FIT_EN[fit]}: " + "; ".join(cites) + "."
+        text = f"{name} — {FIT_EN[fit]}: " + "; ".join(parts) + "."
         if usable:
             text += " Usable incentives: " + "; ".join(usable) + "."
         if named:
@@ -65,6 +76,45 @@ def reason(
         if ended:
             text += " Note: some cited documents have ended."
     return text
+
+
+def evidence_rows(sc: Scored, r: int) -> list[int]:
+    """The measures behind candidate `r`'s sector fit: the strongest few with a positive share, best first."""
+    contrib = sc.contrib(r)
+    top = np.argpartition(-contrib, N_EVIDENCE)[:N_EVIDENCE]
+    return [int(i) for i in top[np.lexsort((top, -contrib[top]))] if contrib[i] > 0]
+
+
+def incentive_rows(mt: Matcher, sc: Scored, r: int, needs: dict[str, NeedWeight]) -> list[tuple[int, list[str], float]]:
+    """(measure, the needs it answers, its worth) for candidate `r`: for the weightiest needs, the best measure
+    answering each; a measure answering several is listed once. Best first."""
+    picked: dict[int, list[str]] = {}
+    worth: dict[int, float] = {}
+    for nid, nw in sorted(needs.items(), key=lambda kv: (-kv[1].weight, kv[0])):
+        if nid not in sc.per_need:
+            continue
+        which, usable = sc.per_need[nid]
+        i, q = int(which[r]), float(usable[r])
+        if q > 0:
+            picked.setdefault(i, []).append(nid)
+            worth[i] = max(worth.get(i, 0.0), q * nw.weight)
+    best = sorted(worth, key=lambda j: (-worth[j], mt.measures[j][1].id))[:N_INCENTIVES]
+    return [(i, picked[i], worth[i]) for i in best]
+
+
+def brief_reason(mt: Matcher, sc: Scored, r: int, lang: Lang, fit: Fit, needs: dict[str, NeedWeight]) -> str:
+    """The reason `build_match` gives for candidate `r`, without building the full entry (for batch lists)."""
+    zh = lang == "zh"
+    loc = mt.kb.locations[mt.candidates[r]]
+    cites = []
+    for i in evidence_rows(sc, r)[:2]:
+        m = mt.measures[i][1]
+        cites.append(Cite(m.title_zh if zh else m.title_en, m.source.doc, m.source.section, sc.status[m.source.doc]))
+    usable = [
+        mt.measures[i][1].title_zh if zh else mt.measures[i][1].title_en for i, _, _ in incentive_rows(mt, sc, r, needs)
+    ]
+    name = loc.name_zh if zh else loc.name_en
+    return reason(lang, name, fit, cites, usable, mt.kb, named=bool(sc.place[r] >= 1.0))
 
 
 def build_match(
@@ -75,12 +125,9 @@ def build_match(
     loc_id = mt.candidates[r]
     loc = kb.locations[loc_id]
     zh = lang == "zh"
-    contrib = sc.contrib[r]
     evidence = []
-    top = np.argpartition(-contrib, N_EVIDENCE)[:N_EVIDENCE]
-    for i in top[np.lexsort((top, -contrib[top]))]:
-        if contrib[i] <= 0:
-            break
+    contrib = sc.contrib(r)
+    for i in evidence_rows(sc, r):
         owner, m = mt.measures[i]
         src = kb.sources[m.source.doc].source
         evidence.append(
@@ -98,20 +145,8 @@ def build_match(
                 score=round(float(contrib[i]), 4),
             )
         )
-    # For the weightiest needs, the best measure answering each; a measure answering several is listed once.
-    picked: dict[int, list[str]] = {}
-    worth: dict[int, float] = {}
-    for nid, nw in sorted(needs.items(), key=lambda kv: (-kv[1].weight, kv[0])):
-        if nid not in sc.per_need:
-            continue
-        cols, usable = sc.per_need[nid]
-        j = int(np.argmax(usable[r]))
-        i, q = int(cols[j]), usable[r]
-        if q[j] > 0:
-            picked.setdefault(i, []).append(nid)
-            worth[i] = max(worth.get(i, 0.0), float(q[j]) * nw.weight)
     incentives = []
-    for i in sorted(worth, key=lambda j: (-worth[j], mt.measures[j][1].id))[:N_INCENTIVES]:
+    for i, answered, worth in incentive_rows(mt, sc, r, needs):
         owner, m = mt.measures[i]
         status, checks = sc.eligibility.get(i, ("met", []))
         incentives.append(
@@ -120,7 +155,7 @@ def build_match(
                 kind=m.kind,
                 title=m.title_zh if zh else m.title_en,
                 offer=m.offer_zh if zh else m.offer_en,
-                needs=picked[i],
+                needs=answered,
                 eligibility=status,
                 conditions=checks,
                 amounts=[a.text for a in m.amounts],
@@ -130,7 +165,7 @@ def build_match(
                 validity=sc.status[m.source.doc],
                 location_id=owner.id,
                 inherited=owner.id != loc_id,
-                score=round(worth[i], 4),
+                score=round(worth, 4),
             )
         )
     city, district = kb.city_of(loc_id), kb.district_of(loc_id)
@@ -155,7 +190,15 @@ def build_match(
             validity=round(float(sc.validity[r]), 4),
             place=round(float(sc.place[r]), 4),
         ),
-        reason=reason(lang, name, fit, evidence, incentives, kb, named=bool(sc.place[r] >= 1.0)),
+        reason=reason(
+            lang,
+            name,
+            fit,
+            [Cite(e.title, e.doc_id, e.section, e.validity) for e in evidence],
+            [i.title for i in incentives],
+            kb,
+            named=bool(sc.place[r] >= 1.0),
+        ),
         evidence=evidence,
         incentives=incentives,
         also_in=also,

@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from .kb.models import Condition, Measure, Taxonomy
 from .prospect import Prospect
 from .ranking import ConditionCheck, Eligibility
-from .sectors import Term
-from .text import normalize
+from .sectors import grouped
 
 # What a company at each stage typically looks for when it does not say.
 STAGE_NEEDS: dict[str, dict[str, float]] = {
@@ -31,9 +30,7 @@ class NeedWeight:
 class NeedsReader:
     def __init__(self, taxonomy: Taxonomy):
         self.names = {n.id: (n.zh, n.en) for n in taxonomy.needs}
-        self._terms = {
-            n.id: [Term(t) for t in dict.fromkeys([*n.synonyms_zh, *n.synonyms_en]) if t] for n in taxonomy.needs
-        }
+        self._terms, self._owner = grouped([(n.id, [*n.synonyms_zh, *n.synonyms_en]) for n in taxonomy.needs])
         self.kind_needs = {k.id: list(k.needs) for k in taxonomy.incentive_kinds}
 
     def check_known(self, needs: list[str]) -> None:
@@ -53,11 +50,8 @@ class NeedsReader:
             put(nid, w, "default")
         for nid, w in STAGE_NEEDS.get(prospect.stage or "", {}).items():
             put(nid, w, "stage")
-        text = normalize(prospect.text)
-        low = text.lower()
-        for nid, terms in self._terms.items():
-            if any(t.found_in(text, low) for t in terms):
-                put(nid, 0.8, "text")
+        for nid in dict.fromkeys(self._owner[i] for i in self._terms.found(prospect.text)):
+            put(nid, 0.8, "text")
         if prospect.hk_macau:
             put("hk_macau", 0.8, "stated")
         for nid in prospect.needs:

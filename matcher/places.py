@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from .kb import KnowledgeBase
-from .sectors import Term
+from .sectors import TermSet
 from .text import normalize
 
 # Institutions named after a place that are not the place: 中山大学 is in Guangzhou, not in Zhongshan.
@@ -27,7 +27,9 @@ class PlaceReader:
         for t, loc_id, w in terms:
             by_term.setdefault(t, []).append((loc_id, w))
         # Longest first, so that 坝光国际生物谷 is read before 生物谷 and claims the span.
-        self._terms = [(Term(t), sorted(by_term[t])) for t in sorted(by_term, key=lambda t: (-len(t), t))]
+        ordered = sorted(by_term, key=lambda t: (-len(t), t))
+        self._terms = TermSet(ordered)
+        self._places = [sorted(by_term[t]) for t in ordered]
 
     def read(self, text: str) -> dict[str, tuple[float, str]]:
         """location id -> (weight, the words that named it); overlapping mentions go to the longer term."""
@@ -35,9 +37,8 @@ class PlaceReader:
         low = t.lower()
         taken: list[tuple[int, int]] = []
         out: dict[str, tuple[float, str]] = {}
-        for term_, places in self._terms:
-            if term_.key not in low:
-                continue
+        for i in self._terms.candidates(low):
+            term_, places = self._terms.terms[i], self._places[i]
             term = term_.text
             for m in term_.pattern.finditer(t):
                 if any(m.start() < e and s < m.end() for s, e in taken):

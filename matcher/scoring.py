@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -42,18 +43,18 @@ def calibrate(x: np.ndarray | float, lo: float, hi: float) -> np.ndarray:
     return out
 
 
-def soft_or(values: Iterable[float]) -> float:
-    """1 − Π(1 − v): several partial signals add up without exceeding 1."""
-    p = 1.0
-    for v in values:
-        p *= 1.0 - min(max(v, 0.0), 1.0)
-    return 1.0 - p
+def soft_or(values: Iterable[float] | np.ndarray) -> Any:
+    """1 − Π(1 − v) along the first axis: several partial signals add up without exceeding 1 (a float for a
+    list of numbers, an array for a stack of arrays)."""
+    v = np.clip(np.asarray(list(values) if not isinstance(values, np.ndarray) else values, dtype=np.float64), 0, 1)
+    out = 1.0 - np.prod(1.0 - v, axis=0)
+    return float(out) if out.ndim == 0 else out
 
 
 def breadth_fit(top3: np.ndarray, breadth: tuple[float, float]) -> np.ndarray:
-    """Sector fit from each row's three best clause scores (best first): the best, plus a little for the
+    """Sector fit from the three best clause scores along the last axis (best first): the best, plus a little for the
     runners-up (breadth of support), capped at 1."""
-    out: np.ndarray = np.minimum(1.0, top3[:, 0] + breadth[0] * top3[:, 1] + breadth[1] * top3[:, 2])
+    out: np.ndarray = np.minimum(1.0, top3[..., 0] + breadth[0] * top3[..., 1] + breadth[1] * top3[..., 2])
     return out
 
 

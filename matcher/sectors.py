@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+import ahocorasick
 import numpy as np
 
 from .kb.models import Taxonomy
@@ -53,6 +55,45 @@ class Term:
         return self.key in lowered and self.pattern.search(text) is not None
 
 
+class TermSet:
+    """Many terms searched at once: one Aho-Corasick pass over the lower-cased text finds the terms whose key
+    occurs, and only those run their regex. Same answers as `Term.found_in` over each term, in one pass."""
+
+    def __init__(self, texts: Iterable[str]):
+        self.terms = [Term(t) for t in texts]  # indices follow `texts`; an empty term never matches
+        self._auto = ahocorasick.Automaton()
+        for i, t in enumerate(self.terms):
+            if not t.key:
+                continue
+            if t.key in self._auto:
+                self._auto.get(t.key).append(i)
+            else:
+                self._auto.add_word(t.key, [i])
+        self._auto.make_automaton()
+
+    def candidates(self, lowered: str) -> list[int]:
+        """Indices of the terms whose key occurs in `lowered`, in term order."""
+        if len(self._auto) == 0:
+            return []
+        return sorted({i for _, idx in self._auto.iter(lowered) for i in idx})
+
+    def found(self, text: str) -> list[int]:
+        """Indices of the terms found in `text` (normalised first), in term order."""
+        t = normalize(text)
+        return [i for i in self.candidates(t.lower()) if self.terms[i].pattern.search(t) is not None]
+
+
+def grouped(groups: Sequence[tuple[str, Sequence[str]]]) -> tuple[TermSet, list[str]]:
+    """One TermSet over several named groups of terms, and each term's group."""
+    texts, owner = [], []
+    for gid, terms in groups:
+        for t in dict.fromkeys(terms):
+            if t and normalize(t):
+                texts.append(t)
+                owner.append(gid)
+    return TermSet(texts), owner
+
+
 class SectorReader:
     """Synonym hits and embedding similarity to each sector's prototype texts, fused."""
 
@@ -60,13 +101,13 @@ class SectorReader:
         """`emb_range`: the encoder's cosine to a sector prototype that means noise, and the one that means sure
         (ScoringParams.sector_emb_range)."""
         self.ids = list(taxonomy.sectors)
+        self.col = {sid: i for i, sid in enumerate(self.ids)}
         self.emb_range = emb_range
         dt = taxonomy.domain_terms
-        self._domain = [Term(t) for t in dict.fromkeys([*dt.zh, *dt.en]) if t]
-        self._terms: dict[str, list[Term]] = {}
-        for sid, s in taxonomy.sectors.items():
-            terms = dict.fromkeys([s.zh, s.en, *s.synonyms_zh, *s.synonyms_en])
-            self._terms[sid] = [Term(t) for t in terms if t]
+        self._domain = TermSet(dict.fromkeys([*dt.zh, *dt.en]))
+        self._terms, self._owner = grouped(
+            [(sid, [s.zh, s.en, *s.synonyms_zh, *s.synonyms_en]) for sid, s in taxonomy.sectors.items()]
+        )
 
     def prototypes(self, taxonomy: Taxonomy) -> list[str]:
         """Texts whose embeddings stand for each sector: two per sector (Chinese, English), in `self.ids` order."""
@@ -78,13 +119,10 @@ class SectorReader:
         return out
 
     def synonym_hits(self, text: str) -> dict[str, list[str]]:
-        t = normalize(text)
-        low = t.lower()
+        """sector id -> its terms found in the text (sectors and terms in taxonomy order)."""
         hits: dict[str, list[str]] = {}
-        for sid, terms in self._terms.items():
-            found = [term.text for term in terms if term.found_in(t, low)]
-            if found:
-                hits[sid] = found
+        for i in self._terms.found(text):
+            hits.setdefault(self._owner[i], []).append(self._terms.terms[i].text)
         return hits
 
     def read(self, text: str, proto_sims: np.ndarray) -> SectorReading:
@@ -92,12 +130,10 @@ class SectorReader:
         hits = self.synonym_hits(text)
         sims = proto_sims.reshape(len(self.ids), 2).max(axis=1)
         emb = calibrate(sims, *self.emb_range)
-        scores: dict[str, float] = {}
-        for i, sid in enumerate(self.ids):
-            n = len(hits.get(sid, []))
-            syn = 0.0 if n == 0 else min(0.95, 0.6 + 0.15 * (n - 1))
-            scores[sid] = round(float(soft_or([syn, float(emb[i])])), 4)
-        t = normalize(text)
-        low = t.lower()
-        domain = [term.text for term in self._domain if term.found_in(t, low)]
+        syn = np.zeros(len(self.ids))
+        for sid, found in hits.items():
+            syn[self.col[sid]] = min(0.95, 0.6 + 0.15 * (len(found) - 1))
+        fused = soft_or(np.stack([syn, emb.astype(np.float64)]))
+        scores = {sid: round(v, 4) for sid, v in zip(self.ids, fused.tolist(), strict=True)}
+        domain = [self._domain.terms[i].text for i in self._domain.found(text)]
         return SectorReading(scores=scores, matched=hits, domain_hits=domain)

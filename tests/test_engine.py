@@ -165,3 +165,29 @@ def test_profile_embeddings_are_cached_on_disk(real_kb: KnowledgeBase, tmp_path)
     assert first == 2 and len(files) == 2 and all(f.startswith("hash-64-") for f in files)
     Matcher(real_kb, enc, cache_dir=tmp_path)
     assert enc.calls == first  # nothing re-encoded
+
+
+def test_a_list_scored_at_once_equals_one_at_a_time(fake_matcher: Matcher) -> None:
+    from matcher.scoring import resolve_weights
+
+    m = fake_matcher
+    ps = [
+        Prospect(text="人工晶体和眼科器械研发，需要GMP厂房", revenue_cny=3e8, headcount=400),
+        Prospect(text="AAV viral-vector CDMO, looking for clinical trial partners", stage="growth"),
+        Prospect(text="中药配方颗粒生产，想在横琴设厂", needs=["hk_macau", "land_plant"]),
+        Prospect(text="锂电池正极材料"),
+        Prospect(text="PET-MRI 影像设备，计划在光明区落地", stage="seed"),
+    ]
+    texts = [p.text for p in ps]
+    vecs = m.encoder.encode(texts)
+    w, prm = resolve_weights("incentive-first"), m.params
+    needs = [m.needs.read(p) for p in ps]
+    many = m.score_many(ps, m.signals_many(texts, vecs), needs, w, AS_OF, prm)
+    for p, v, nd, got in zip(ps, vecs, needs, many, strict=True):
+        one = m.score(p, m.signals(p.text, v), nd, w, AS_OF, prm)
+        for name in ("score", "sector", "incentive", "validity", "place", "shares"):
+            assert getattr(got, name) == pytest.approx(getattr(one, name), abs=1e-5), name
+        assert got.folded == one.folded
+        assert {n: int(i[0]) for n, (i, _) in got.per_need.items()} == {
+            n: int(i[0]) for n, (i, _) in one.per_need.items()
+        }

@@ -11,12 +11,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from pydantic import ValidationError
 
 from ..engine import Matcher
-from ..explain import build_match
+from ..explain import brief_reason, build_match
 from ..prospect import Prospect
 from ..scoring import fit_level, resolve_weights
+from ..text import detect_lang
 from .columns import Columns, parse_amount, parse_count
 from .read import Table
 from .store import EmbeddingStore
@@ -145,38 +147,46 @@ def score_chunk(
     cached = store.results(list(keys.values()))
     todo = [(n, name, p) for n, name, p in ready if keys[n] not in cached]
     records += [Record(n, name, True, cached[keys[n]]) for n, name, p in ready if keys[n] in cached]
+    if not todo:
+        return records
     vecs = store.encode([p.text for _, _, p in todo])
+    prospects = [p for _, _, p in todo]
+    sigs = matcher.signals_many([p.text for p in prospects], np.stack([vecs[p.text] for p in prospects]))
+    needs = [matcher.needs.read(p) for p in prospects]
+    prm = matcher.params
+    scored = matcher.score_many(
+        prospects, sigs, needs, w, as_of, prm, expand=opts.location is not None, model=matcher.sector_model
+    )
     fresh: dict[str, dict[str, Any]] = {}
-    for n, name, p in todo:
-        sig = matcher.signals(p.text, vecs[p.text])
-        needs = matcher.needs.read(p)
-        lang = p.lang or ("zh" if any("\u4e00" <= c <= "\u9fff" for c in p.text) else "en")
+    for (n, name, p), sig, nd, sc in zip(todo, sigs, needs, scored, strict=True):
+        lang = p.lang or detect_lang(p.text)
         if opts.location is None:
-            r = matcher.rank(p, sig, needs, w, opts.preset or "balanced", as_of, opts.top)
-            top = [
-                {"location_id": m.location_id, "name": m.name, "score": m.score, "fit": m.fit, "reason": m.reason}
-                for m in r.matches
-            ]
-            records.append(Record(n, name, True, {"top": top}))
-            fresh[keys[n]] = records[-1].result
+            # The same entries as `Matcher.match(...).matches`, reduced to what a list needs.
+            top = []
+            for r in matcher.order(sc)[: opts.top]:
+                fit = fit_level(float(sc.sector[r]), sig.sectors.in_domain, prm)
+                loc = matcher.kb.locations[matcher.candidates[r]]
+                top.append(
+                    {
+                        "location_id": loc.id,
+                        "name": loc.name_zh if lang == "zh" else loc.name_en,
+                        "score": round(float(sc.score[r]), 4),
+                        "fit": fit,
+                        "reason": brief_reason(matcher, sc, r, lang, fit, nd),
+                    }
+                )
+            result: dict[str, Any] = {"top": top}
         else:
-            sc = matcher.score(p, sig, needs, w, as_of, matcher.params, expand=True, model=matcher.sector_model)
             row = matcher.candidates.index(opts.location)
-            fit = fit_level(float(sc.sector[row]), sig.sectors.in_domain, matcher.params)
-            m = build_match(matcher, sc, row, 0, lang, fit, needs, [])
+            fit = fit_level(float(sc.sector[row]), sig.sectors.in_domain, prm)
+            m = build_match(matcher, sc, row, 0, lang, fit, nd, [])
             ev = [
                 {"quote": e.quote, "doc": e.doc_id, "section": e.section, "validity": e.validity}
                 for e in m.evidence[:2]
             ]
-            records.append(
-                Record(
-                    n,
-                    name,
-                    True,
-                    {"score": m.score, "fit": m.fit, "reason": m.reason, "sector": m.components.sector, "evidence": ev},
-                )
-            )
-            fresh[keys[n]] = records[-1].result
+            result = {"score": m.score, "fit": m.fit, "reason": m.reason, "sector": m.components.sector, "evidence": ev}
+        records.append(Record(n, name, True, result))
+        fresh[keys[n]] = result
     store.put_results(fresh)
     return records
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from matcher.batch.store import EmbeddingStore
 from matcher.batch.write import write_errors, write_output
 from matcher.engine import Matcher
 from matcher.kb import KnowledgeBase
+from matcher.prospect import Prospect
 from tests.fakes import HashEncoder
 
 COLS = Columns(name="name", text="description", revenue="revenue")
@@ -115,3 +117,21 @@ def test_a_rerun_takes_unchanged_rows_from_the_result_cache(fake: Matcher, tmp_p
     other = EmbeddingStore(fake.encoder, "hash-64", tmp_path / "cache")
     run_batch(fake, table, COLS, BatchOptions(top=3), Checkpoint(tmp_path / "ck3.jsonl", "sig"), other)
     assert other.result_hits == 0  # other options: scored afresh
+
+
+def test_a_list_gets_the_shortlist_an_officer_gets_for_each_company(fake: Matcher, tmp_path: Path) -> None:
+    texts = ["人工晶体和眼科器械研发", "AAV viral-vector CDMO in Guangzhou", "中药配方颗粒，希望去横琴", "锂电池"]
+    rows = [(n, {"name": f"c{n}", "description": t, "revenue": "3亿"}) for n, t in enumerate(texts, start=2)]
+    table = Table(["name", "description", "revenue"], rows, "utf-8")
+    store = EmbeddingStore(fake.encoder, "hash-64", None)
+    opts = BatchOptions(top=3, as_of=dt.date(2026, 11, 23))
+    recs = run_batch(fake, table, COLS, opts, Checkpoint(tmp_path / "ck.jsonl", "sig"), store)
+    for rec, text in zip(recs, texts, strict=True):
+        r = fake.match(Prospect(text=text, revenue_cny=3e8), top_k=3, as_of=opts.as_of)
+        want = [
+            {"location_id": m.location_id, "name": m.name, "score": m.score, "fit": m.fit, "reason": m.reason}
+            for m in r.matches
+        ]
+        for got, exp in zip(rec.result["top"], want, strict=True):
+            assert got.pop("score") == pytest.approx(exp.pop("score"), abs=2e-4)
+            assert got == exp

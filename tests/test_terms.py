@@ -1,0 +1,28 @@
+"""One Aho-Corasick pass finds exactly what testing every term on its own finds."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from matcher.sectors import Term, TermSet
+from matcher.text import normalize
+
+TERMS = ["CDMO", "AAV", "人工晶体", "晶体", "BE", "PET-MRI", "MRI", "clinical trial", "疫苗", "ＧＭＰ", "gmp", "", " "]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([*TERMS, "x", " ", "-", "研发", "be", "Be", "trials", "ＡＡＶ"]), max_size=12))
+def test_termset_finds_what_each_term_finds(parts: list[str]) -> None:
+    text = "".join(parts)
+    t = normalize(text)
+    want = [i for i, term in enumerate(Term(x) for x in TERMS) if term.key and term.found_in(t, t.lower())]
+    assert TermSet(TERMS).found(text) == want
+
+
+def test_short_capitals_are_case_sensitive_and_words_need_boundaries() -> None:
+    ts = TermSet(["BE", "AAV"])
+    assert ts.found("提供BE试验") == [0]
+    assert ts.found("to be or not") == []
+    assert ts.found("AAVS1 locus") == []
+    assert ts.found("an AAV vector") == [1]
