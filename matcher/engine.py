@@ -149,6 +149,9 @@ class Matcher:
                         self.sector_mask[i, col[sid]] = max(self.sector_mask[i, col[sid]], DOMAIN_TAG)
                 else:
                     self.sector_mask[i, col[s]] = 1.0
+        pairs = np.argwhere(self.sector_mask > 0)  # (measure, sector), by measure
+        self.tag_sector, self.tag_weight = pairs[:, 1], self.sector_mask[pairs[:, 0], pairs[:, 1]]
+        self.tag_measures, self.tag_start = np.unique(pairs[:, 0], return_index=True)
         self.candidates = sorted(loc.id for loc in kb.locations.values() if loc.level != "province")
         # How far up the chain each measure sits for each candidate: 0 own, 1 parent, …; -1 not inherited.
         self.depth = np.full((len(self.candidates), n), -1, dtype=np.int8)
@@ -198,7 +201,12 @@ class Matcher:
         protos = q @ self.protos.T
         readings = [self.reader.read(t, protos[k]) for k, t in enumerate(texts)]
         conf = np.array([[r.scores[s] for s in self.sector_ids] for r in readings], dtype=np.float32)
-        taxonomy = (self.sector_mask[None, :, :] * conf[:, None, :]).max(axis=2)
+        # Per measure, the best confidence among its sectors (× 0.85 for a whole-domain tag): over the few
+        # (measure, sector) pairs there are rather than all measures × sectors.
+        taxonomy = np.zeros((n, len(self.measures)), dtype=np.float32)
+        if len(self.tag_weight):
+            best = np.maximum.reduceat(conf[:, self.tag_sector] * self.tag_weight, self.tag_start, axis=1)
+            taxonomy[:, self.tag_measures] = best
         lexical = self.tfidf.scores_many([self.expand_query(t, r) for t, r in zip(texts, readings, strict=True)])
         return [
             Signals(dense[k], lexical[k], taxonomy[k], readings[k], self.places.read(t)) for k, t in enumerate(texts)

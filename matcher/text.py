@@ -38,19 +38,38 @@ def latin_words(text: str) -> list[str]:
     return out
 
 
+_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+
+
+def is_cjk(text: str) -> bool:
+    """Every character is Chinese (a gram of a Chinese run)."""
+    return _CJK_RUN.fullmatch(text) is not None
+
+
+def latin_grams(text: str) -> list[str]:
+    """The Latin part of `char_ngrams` of an already normalised text: words, and word bigrams."""
+    grams: list[str] = []
+    for _cjk, latin in _RUNS.findall(text):
+        if latin:
+            grams.extend(latin_words(latin))
+    words = _LATIN_WORD.findall(text.lower())
+    grams.extend([f"{a} {b}" for a, b in zip(words, words[1:], strict=False)])
+    return grams
+
+
 def char_ngrams(text: str, n_min: int = 1, n_max: int = 3) -> list[str]:
     """Mixed analyzer: character n-grams over Chinese runs, words and word bigrams over Latin runs."""
     text = normalize(text)
-    grams: list[str] = []
-    for cjk, latin in _RUNS.findall(text):
-        if cjk:
-            for n in range(n_min, n_max + 1):
-                grams.extend(cjk[i : i + n] for i in range(len(cjk) - n + 1))
-        else:
-            grams.extend(latin_words(latin))
-    words = _LATIN_WORD.findall(text.lower())
-    grams.extend(f"{a} {b}" for a, b in zip(words, words[1:], strict=False))
-    return grams
+    grams = [
+        run[i : i + n]
+        for run in _CJK_RUN.findall(text)
+        for n in range(n_min, n_max + 1)
+        for i in range(len(run) - n + 1)
+    ]
+    return grams + latin_grams(text)
+
+
+_WORDS: set[str] = set()  # the trade's terms, taught to the segmenter when it first loads
 
 
 @lru_cache(maxsize=1)
@@ -61,14 +80,19 @@ def _jieba() -> object:
 
     jieba.setLogLevel(logging.WARNING)
     jieba.initialize()
+    for w in sorted(_WORDS):
+        jieba.add_word(w, freq=20000)
     return jieba
 
 
 def add_words(words: Iterable[str]) -> None:
-    """Teach the segmenter the trade's terms (人工晶体, 配方颗粒 …) so they stay one token."""
-    jb = _jieba()
-    for w in words:
-        if _CJK.search(w):
+    """Teach the segmenter the trade's terms (人工晶体, 配方颗粒 …) so they stay one token. The segmenter loads
+    lazily (only the BM25 channel needs it), so ranking does not pay its start-up."""
+    new = {w for w in words if _CJK.search(w)} - _WORDS
+    _WORDS.update(new)
+    if _jieba.cache_info().currsize:
+        jb = _jieba()
+        for w in sorted(new):
             jb.add_word(w, freq=20000)  # type: ignore[attr-defined]
 
 

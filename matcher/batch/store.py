@@ -24,6 +24,9 @@ class EmbeddingStore:
         if folder is not None:
             folder.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(folder / f"{model_id}.embeddings.sqlite")
+            # A cache: write-ahead logging survives a killed process; a power cut may lose the last chunk's entries.
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("CREATE TABLE IF NOT EXISTS emb (key TEXT PRIMARY KEY, vec BLOB NOT NULL)")
             self._db.execute("CREATE TABLE IF NOT EXISTS res (key TEXT PRIMARY KEY, result TEXT NOT NULL)")
         self.result_hits = 0

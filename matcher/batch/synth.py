@@ -21,6 +21,22 @@ EN = [
     "Early-stage {a} start-up built on {b}, seeking seed funding and incubator space.",
     "{a} business with revenue of about RMB {rev}0,000, covering {b}; considering a South China headquarters.",
 ]
+# Details that make each company its own (real lists rarely repeat a description word for word).
+DETAILS_ZH = [
+    "成立于{year}年",
+    "员工约{staff}人",
+    "已获授权发明专利{n}项",
+    "产品销往{k}个省份",
+    "注册资本{cap}万元",
+    "研发人员占比{pct}%",
+]
+DETAILS_EN = [
+    "founded in {year}",
+    "about {staff} staff",
+    "{n} granted patents",
+    "customers in {k} countries",
+    "R&D is {pct}% of headcount",
+]
 CITIES_ZH = ["深圳", "广州", "珠海", "香港", "上海", "苏州", "杭州", "北京"]
 CITIES_EN = ["Shenzhen", "Guangzhou", "Hong Kong", "Shanghai", "Singapore", "Boston", "Munich"]
 OTHER_ZH = ["锂电池正极材料", "餐饮连锁", "晶圆代工", "房地产开发", "服装零售", "物流配送"]
@@ -28,7 +44,7 @@ OTHER_EN = ["lithium battery cells", "restaurant chains", "chip foundry services
 
 
 def descriptions(tax: Taxonomy, n: int, seed: int = 7) -> list[tuple[str, str]]:
-    """(name, description) pairs: about 70% Chinese, 5% outside biomedicine, a few exact repeats."""
+    """(name, description) pairs: about 70% Chinese, 5% outside biomedicine, 3% exact repeats of an earlier row."""
     rng = random.Random(seed)
     sectors = list(tax.sectors.values())
     out: list[tuple[str, str]] = []
@@ -48,6 +64,17 @@ def descriptions(tax: Taxonomy, n: int, seed: int = 7) -> list[tuple[str, str]]:
         tpl = rng.choice(ZH if zh else EN)
         city = rng.choice(CITIES_ZH if zh else CITIES_EN)
         text = tpl.format(a=a, b=b, city=city, rev=rng.randint(300, 90000))
+        details = rng.sample(DETAILS_ZH if zh else DETAILS_EN, k=rng.randint(1, 2))
+        values = {
+            "year": rng.randint(1995, 2025),
+            "staff": rng.randint(5, 3000),
+            "n": rng.randint(1, 120),
+            "k": rng.randint(2, 30),
+            "cap": rng.randint(100, 50000),
+            "pct": rng.randint(5, 70),
+        }
+        extra = ("，".join(d.format(**values) for d in details) + "。") if zh else ("; ".join(details) + ".")
+        text = f"{text}{extra}" if zh else f"{text} {extra.format(**values)}"
         out.append((f"{'企业' if zh else 'Company '}{i:06d}", text))
     return out
 

@@ -1,0 +1,43 @@
+"""The fast query path of the TF-IDF channel computes what scikit-learn's transform computes."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from matcher.lexical import TfidfIndex
+
+DOCS = [
+    "人工晶体 眼科 屈光手术 PET-MRI 影像设备",
+    "中药配方颗粒 横琴 粤澳合作中医药科技产业园 TCM",
+    "AAV 病毒载体 CDMO 基因治疗 gene therapy viral vector",
+    "体外诊断 POCT 即时检测 clinical trials 临床试验",
+    "ＧＭＰ厂房 生物药 抗体 疫苗 biologics",
+]
+PIECES = [
+    "人工晶体",
+    "晶体",
+    "眼",
+    "中药",
+    "配方颗粒",
+    "AAV",
+    "cdmo",
+    "PET-MRI",
+    "gene",
+    "therapy",
+    "ＧＭＰ",
+    "，",
+    " ",
+    "x",
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(PIECES), st.text(max_size=4)), max_size=12))
+def test_query_scores_equal_the_vectorizer(parts: list[str]) -> None:
+    index = TfidfIndex(DOCS)
+    query = "".join(parts)
+    want = np.asarray((index._vec.transform([query]) @ index._matrix.T).toarray()).ravel()
+    np.testing.assert_allclose(index.scores(query), want, atol=1e-6)
+    np.testing.assert_allclose(index.scores_many([query] * 5)[0], want, atol=1e-6)
