@@ -17,7 +17,7 @@ from .encoders import Encoder, create_encoder, encode_cached, model_id_of
 from .explain import build_match
 from .kb import KnowledgeBase, default_data_dir, load_kb
 from .kb.models import ALL_SECTORS, Location, Measure, ValidityStatus
-from .lexical import TfidfIndex
+from .lexical.tfidf import TfidfIndex
 from .needs import ELIGIBILITY_FACTOR, NeedsReader, NeedWeight, eligibility
 from .params import load_params
 from .places import PlaceReader
@@ -116,7 +116,7 @@ class Matcher:
         views = [t for _, m in self.measures for t in (m.source.quote, m.offer_zh, m.offer_en)]
         self.views = encode_cached(encoder, self.model_id, views, cache_dir)
         self.protos = encode_cached(encoder, self.model_id, self.reader.prototypes(tax), cache_dir)
-        self.tfidf = TfidfIndex([measure_docs(kb, m) for _, m in self.measures])
+        self.tfidf = TfidfIndex([measure_docs(kb, m) for _, m in self.measures], cache_dir)
 
     @classmethod
     def load(cls, config: MatcherConfig | None = None, *, encoder: Encoder | None = None) -> Matcher:

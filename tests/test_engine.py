@@ -162,9 +162,11 @@ def test_profile_embeddings_are_cached_on_disk(real_kb: KnowledgeBase, tmp_path)
     Matcher(real_kb, enc, cache_dir=tmp_path)
     first = enc.calls
     files = sorted(p.name for p in tmp_path.iterdir())
-    assert first == 2 and len(files) == 2 and all(f.startswith("hash-64-") for f in files)
-    Matcher(real_kb, enc, cache_dir=tmp_path)
+    embeddings = [f for f in files if f.startswith("hash-64-")]
+    assert first == 2 and len(embeddings) == 2 and len(files) == 3  # + the fitted TF-IDF index
+    again = Matcher(real_kb, enc, cache_dir=tmp_path)
     assert enc.calls == first  # nothing re-encoded
+    assert again.tfidf.from_cache
 
 
 def test_a_list_scored_at_once_equals_one_at_a_time(fake_matcher: Matcher) -> None:

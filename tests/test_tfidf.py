@@ -41,3 +41,12 @@ def test_query_scores_equal_the_vectorizer(parts: list[str]) -> None:
     want = np.asarray((index._vec.transform([query]) @ index._matrix.T).toarray()).ravel()
     np.testing.assert_allclose(index.scores(query), want, atol=1e-6)
     np.testing.assert_allclose(index.scores_many([query] * 5)[0], want, atol=1e-6)
+
+
+def test_a_fitted_index_is_reloaded_from_the_cache(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    fitted = TfidfIndex(DOCS, tmp_path)
+    cached = TfidfIndex(DOCS, tmp_path)
+    assert not fitted.from_cache and cached.from_cache
+    for q in ["人工晶体 PET-MRI", "AAV gene therapy CDMO", "中药配方颗粒", "nothing here"]:
+        np.testing.assert_array_equal(cached.scores(q), fitted.scores(q))
+    assert not TfidfIndex([*DOCS, "疫苗"], tmp_path).from_cache  # other documents: fitted afresh

@@ -2,27 +2,67 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from collections.abc import Sequence
+from pathlib import Path
 
 import ahocorasick
 import numpy as np
 from scipy.sparse import csr_matrix
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from ..text import char_ngrams, is_cjk, latin_grams, normalize
+
+
+def _docs_key(docs: Sequence[str]) -> str:
+    h = hashlib.sha256(b"tfidf char 1-3 + latin words, sublinear, l2\x00")
+    for d in docs:
+        h.update(d.encode("utf-8"))
+        h.update(b"\x00")
+    return h.hexdigest()[:24]
+
+
+def _save(path: Path, vocab: dict[str, int], idf: np.ndarray, matrix: csr_matrix) -> None:
+    terms = np.array(sorted(vocab, key=vocab.__getitem__))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp.npz")
+    np.savez(
+        tmp,
+        terms=terms,
+        idf=idf,
+        data=matrix.data,
+        indices=matrix.indices,
+        indptr=matrix.indptr,
+        shape=np.array(matrix.shape),
+    )
+    tmp.replace(path)  # atomic: a reader never sees half a file
 
 
 class TfidfIndex:
     """Cosine similarity of a query to each document, in [0, 1]."""
 
-    def __init__(self, docs: Sequence[str]):
-        self._vec = TfidfVectorizer(analyzer=char_ngrams, sublinear_tf=True, min_df=1, norm="l2")
-        self._matrix = self._vec.fit_transform(docs)
+    def __init__(self, docs: Sequence[str], cache_dir: Path | None = None):
+        """Fitted with scikit-learn; with `cache_dir`, the fitted vocabulary, idf and document matrix are kept
+        there by content hash, so a later start neither refits nor imports scikit-learn."""
+        self.from_cache = False
+        path = cache_dir / f"tfidf-{_docs_key(docs)}.npz" if cache_dir is not None else None
+        if path is not None and path.exists():
+            with np.load(path) as z:
+                terms, self._idf = z["terms"].tolist(), z["idf"]
+                self._matrix = csr_matrix((z["data"], z["indices"], z["indptr"]), shape=tuple(z["shape"]))
+            self._vocab: dict[str, int] = {t: j for j, t in enumerate(terms)}
+            self.from_cache = True
+        else:
+            from sklearn.feature_extraction.text import TfidfVectorizer
+
+            self._vec = TfidfVectorizer(analyzer=char_ngrams, sublinear_tf=True, min_df=1, norm="l2")
+            self._matrix = csr_matrix(self._vec.fit_transform(docs))
+            self._vocab = self._vec.vocabulary_
+            self._idf = self._vec.idf_
+            if path is not None:
+                _save(path, self._vocab, self._idf, self._matrix)
         self._csc = self._matrix.tocsc()
         self._terms_by_doc = self._matrix.T.tocsr()
-        self._vocab: dict[str, int] = self._vec.vocabulary_
-        self._idf = self._vec.idf_
         # Chinese n-grams of the vocabulary, found in a query in one pass (each occurrence counts, as when the
         # analyzer lists every n-gram of every Chinese run).
         self._cjk = ahocorasick.Automaton()
