@@ -70,6 +70,7 @@ class Scored:
     eligibility: dict[int, tuple[Eligibility, list[ConditionCheck]]]  # measure index -> status, per condition
     status: dict[str, ValidityStatus]  # document -> validity on the as-of date
     folded: dict[int, int]  # candidate row -> the ancestor row it is folded into
+    host: np.ndarray  # per candidate, the park whose fit lifted this district (see ScoringParams.host_share), or -1
 
     def contrib(self, r: int) -> np.ndarray:
         """Each measure's contribution to candidate `r`'s sector fit."""
@@ -187,6 +188,13 @@ class Matcher:
         self.foldable = np.array([kb.locations[c].level in ("district", "park") for c in self.candidates])
         # Each candidate's ancestors that are candidates themselves, nearest first.
         self.chain_rows = [[row[a.id] for a in kb.ancestors(c) if a.id in row] for c in self.candidates]
+        # Districts and the candidates inside them (a district's promotion bureau is the counterpart for its parks).
+        inside = {r: [c for c, chain in enumerate(self.chain_rows) if r in chain] for r in range(len(self.candidates))}
+        self.hosted = {
+            r: np.array(rows)
+            for r, rows in inside.items()
+            if rows and kb.locations[self.candidates[r]].level == "district"
+        }
 
     # --- per query ---------------------------------------------------------------------
 
@@ -401,6 +409,7 @@ class Matcher:
         own_best, inherited_best = by_depth[..., 0], by_depth[..., 1:].max(axis=-1)
         place = np.stack([self.place_vector(s.places) for s in sigs])
         score = (score + prm.place_weight * place) / (1.0 + prm.place_weight)
+        host = self._lift_hosts(score, sector, prm.host_share)
         reach = self.reach(disc)
         return [
             Scored(
@@ -414,10 +423,32 @@ class Matcher:
                 per_need[k],
                 elig[k][0],
                 status,
-                {} if expand else self._fold(own_best[k], inherited_best[k], prm.fold_ratio, keep=place[k] >= 1.0),
+                {}
+                if expand
+                else self._fold(
+                    own_best[k], inherited_best[k], prm.fold_ratio, keep=(place[k] >= 1.0) | (host[k] >= 0)
+                ),
+                host[k],
             )
             for k in range(b)
         ]
+
+    def _lift_hosts(self, score: np.ndarray, sector: np.ndarray, share: float) -> np.ndarray:
+        """A district is where its parks are: it scores at least `share` of its best-scoring park, and its sector
+        fit likewise (in place). Returns, per prospect and candidate, the park row that lifted it, or -1."""
+        host = np.full(score.shape, -1, dtype=np.int64)
+        if share <= 0:
+            return host
+        for r, parks in self.hosted.items():
+            best = parks[score[:, parks].argmax(axis=1)]
+            via = share * score[np.arange(len(score)), best]
+            lifted = via > score[:, r]
+            score[:, r] = np.where(lifted, via, score[:, r])
+            sector[:, r] = np.where(
+                lifted, np.maximum(sector[:, r], share * sector[np.arange(len(score)), best]), sector[:, r]
+            )
+            host[:, r] = np.where(lifted, best, -1)
+        return host
 
     def reach(self, disc: np.ndarray) -> np.ndarray:
         """candidates × measures: the discount a measure carries for a candidate (0 where not inherited)."""

@@ -44,8 +44,10 @@ def reason(
     usable: Sequence[str],
     kb: KnowledgeBase,
     named: bool = False,
+    hosts: str | None = None,
 ) -> str:
-    """`cites`: the strongest evidence, best first; `usable`: titles of the incentives on offer, best first."""
+    """`cites`: the strongest evidence, best first; `usable`: titles of the incentives on offer, best first;
+    `hosts`: the name of the park inside this district whose fit ranks it."""
     zh = lang == "zh"
     if fit == "none" or not cites:
         return (
@@ -60,7 +62,9 @@ def reason(
     ended = any(e.validity != "in_force" for e in cites[:2])
     usable = list(usable[:3])
     if zh:
-        text = f"{name}{FIT_ZH[fit]}：" + "；".join(parts) + "。"
+        text = (
+            f"{name}{FIT_ZH[fit]}：" + (f"区内的{hosts}与该企业业务契合；" if hosts else "") + "；".join(parts) + "。"
+        )
         if usable:
             text += "可用政策：" + "、".join(usable) + "。"
         if named:
@@ -68,7 +72,8 @@ def reason(
         if ended:
             text += "注意：部分依据文件已到期。"
     else:
-        text = f"{name} — {FIT_EN[fit]}: " + "; ".join(parts) + "."
+        text = f"{name} — {FIT_EN[fit]}: " + (f"it hosts {hosts}, which fits this business; " if hosts else "")
+        text += "; ".join(parts) + "."
         if usable:
             text += " Usable incentives: " + "; ".join(usable) + "."
         if named:
@@ -114,7 +119,15 @@ def brief_reason(mt: Matcher, sc: Scored, r: int, lang: Lang, fit: Fit, needs: d
         mt.measures[i][1].title_zh if zh else mt.measures[i][1].title_en for i, _, _ in incentive_rows(mt, sc, r, needs)
     ]
     name = loc.name_zh if zh else loc.name_en
-    return reason(lang, name, fit, cites, usable, mt.kb, named=bool(sc.place[r] >= 1.0))
+    return reason(lang, name, fit, cites, usable, mt.kb, named=bool(sc.place[r] >= 1.0), hosts=host_name(mt, sc, r, zh))
+
+
+def host_name(mt: Matcher, sc: Scored, r: int, zh: bool) -> str | None:
+    """The park whose fit lifted district `r`, by name, if one did."""
+    if sc.host[r] < 0:
+        return None
+    park = mt.kb.locations[mt.candidates[int(sc.host[r])]]
+    return park.name_zh if zh else park.name_en
 
 
 def build_match(
@@ -198,8 +211,10 @@ def build_match(
             [i.title for i in incentives],
             kb,
             named=bool(sc.place[r] >= 1.0),
+            hosts=host_name(mt, sc, r, zh),
         ),
         evidence=evidence,
         incentives=incentives,
         also_in=also,
+        hosts=mt.candidates[int(sc.host[r])] if sc.host[r] >= 0 else None,
     )

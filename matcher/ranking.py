@@ -82,6 +82,9 @@ class LocationMatch(BaseModel):
     evidence: list[Evidence]
     incentives: list[IncentiveMatch]
     also_in: list[str] = Field(default_factory=list, description="Parks folded into this match: no own fit beyond it.")
+    hosts: str | None = Field(
+        default=None, description="For a district ranked by a park inside it: that park's id (its fit lifted this one)."
+    )
 
 
 class SectorSignal(BaseModel):

@@ -90,6 +90,7 @@ class ScoringParams:
     modulation: float = 4.0  # incentive and validity count × (sector fit / best sector fit) ** modulation
     breadth: tuple[float, float] = (0.1, 0.05)  # weight of the 2nd and 3rd best evidence in sector fit
     sector_emb_range: tuple[float, float] = (0.25, 0.50)  # encoder cosine to a sector prototype, noise → sure
+    host_share: float = 0.0  # a district scores at least this share of the best-fitting park it hosts (0: off)
 
 
 def validity_factor(status: ValidityStatus, ended_factor: float) -> float:

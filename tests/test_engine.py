@@ -193,3 +193,32 @@ def test_a_list_scored_at_once_equals_one_at_a_time(fake_matcher: Matcher) -> No
         assert {n: int(i[0]) for n, (i, _) in got.per_need.items()} == {
             n: int(i[0]) for n, (i, _) in one.per_need.items()
         }
+
+
+def test_a_district_is_lifted_by_the_park_it_hosts(fake_matcher: Matcher) -> None:
+    import numpy as np
+
+    m = fake_matcher
+    district = m.candidates.index("sz-guangming")
+    park = m.candidates.index("sz-guangming-bme-zone")
+    assert list(m.hosted[district]) == [park]
+    score = np.full((2, len(m.candidates)), 0.1, dtype=np.float32)
+    sector = score.copy()
+    score[0, park], sector[0, park] = 0.9, 0.8
+    host = m._lift_hosts(score, sector, 0.8)
+    assert host[0, district] == park and score[0, district] == pytest.approx(0.72)
+    assert sector[0, district] == pytest.approx(0.64)
+    assert (host[1] == -1).all() and (score[1] == np.float32(0.1)).all()  # parks no better: nothing lifted
+    assert (m._lift_hosts(score.copy(), sector.copy(), 0.0) == -1).all()  # off
+
+
+def test_a_lifted_district_names_its_park_in_the_reason(fake_matcher: Matcher) -> None:
+    m = dataclasses.replace(fake_matcher.params, host_share=0.99)
+    mt = Matcher(fake_matcher.kb, fake_matcher.encoder, params=m)
+    r = mt.match("高端医疗器械 光明 生物医学工程", top_k=len(mt.candidates), as_of=AS_OF)
+    lifted = [x for x in r.matches if x.hosts]
+    assert lifted, "some district is lifted by a park at share 0.99"
+    for x in lifted:
+        park = mt.kb.locations[x.hosts]
+        assert mt.kb.district_of(x.hosts) is not None and mt.kb.district_of(x.hosts).id == x.location_id
+        assert x.fit == "none" or park.name_zh in x.reason

@@ -179,6 +179,7 @@ def grid_search(matcher: Matcher, ranked: list[Prepared], as_of: dt.date, log: C
             (1.0, 0.5, 0.3, 0.2),
         ],
         "breadth": [(0.0, 0.0), (0.1, 0.05), (0.2, 0.1), (0.3, 0.15)],
+        "host_share": [0.0, 0.6, 0.7, 0.8, 0.9],
         # Ended documents stay down-weighted: the search chooses how much, never "not at all".
         "ended_factor": [0.8, 0.9, 0.95],
     }
