@@ -406,11 +406,12 @@ def batch(
 
 @main.command(name="bench-batch")
 @click.option("--rows", type=click.IntRange(100, 1_000_000), default=20_000, show_default=True)
+@click.option("--rounds", type=click.IntRange(1, 10), default=3, show_default=True)
 @DATA
 @CACHE
 @ENCODER
-def bench_batch(rows: int, data_dir: Path, cache_dir: Path, encoder: str) -> None:
+def bench_batch(rows: int, rounds: int, data_dir: Path, cache_dir: Path, encoder: str) -> None:
     """Batch rows/s against the raw encoder on the same texts, peak memory, warm re-run, one-million estimate."""
     from .batch.bench import run_batch_bench
 
-    click.echo("\n".join(run_batch_bench(_matcher(data_dir, cache_dir, encoder), rows).lines()))
+    click.echo("\n".join(run_batch_bench(_matcher(data_dir, cache_dir, encoder), rows, rounds).lines()))
