@@ -42,7 +42,7 @@ def term_pattern(term: str) -> re.Pattern[str]:
 
 
 class Term:
-    """A term with a cheap substring test in front of its regex (most terms are absent from most texts)."""
+    """A term: its lower-cased key, for a cheap substring test, and the regex that confirms a match."""
 
     __slots__ = ("text", "key", "pattern")
 
@@ -50,9 +50,6 @@ class Term:
         self.text = text
         self.key = normalize(text).lower()
         self.pattern = term_pattern(text)
-
-    def found_in(self, text: str, lowered: str) -> bool:
-        return self.key in lowered and self.pattern.search(text) is not None
 
 
 class TermSet:
