@@ -281,14 +281,19 @@ def eval_(
         for path in write_params(params, model, data_dir.parent / "models", m, items, date):
             click.echo(f"wrote {path}", err=True)
         m.params, m.sector_model = params, model
-    results = evaluate_all(m, items, date)
+    ev = evaluate_all(m, items, date)
     from .eval.run import ood_check, prepare
 
     ood = ood_check(m, prepare(m, [it for it in items if it.out_of_domain]), date)
     if as_json:
-        click.echo(json.dumps({"results": results, "out_of_domain": ood}, ensure_ascii=False, indent=2))
+        margins = {
+            g: {"baseline": base, "margin": mean, "interval_90": [lo, hi]}
+            for g, (base, mean, lo, hi) in ev.margins().items()
+        }
+        doc = {"results": ev.results, "margins": margins, "per_prospect": ev.per_query, "out_of_domain": ood}
+        click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
         return
-    text, ok = format_report(results, ood, items, date)
+    text, ok = format_report(ev, ood, date)
     click.echo(text)
     if not ok:
         sys.exit(1)

@@ -61,13 +61,31 @@ def test_metrics_and_report_on_a_small_set(real_kb: KnowledgeBase, items: list[L
     ]
     small += [next(it for it in items if it.out_of_domain)]
     matcher = Matcher(real_kb, HashEncoder())
-    results = evaluate_all(matcher, small, dt.date(2026, 11, 23))
+    ev = evaluate_all(matcher, small, dt.date(2026, 11, 23))
+    results = ev.results
     assert set(results) == {"engine", "bm25 only", "dense only", "keywords only"}
     for groups in results.values():
         for vals in groups.values():
             assert all(0.0 <= v <= 1.0 for v in vals.values())
     assert results["engine"]["dev/zh"] and results["engine"]["heldout/en"]
-    text, _ = format_report(results, [("dev", "p000", "none", 0.0)], small, dt.date(2026, 11, 23))
+    assert set(ev.per_query["engine"]) == {it.id for it in small if it.relevance}
+    text, _ = format_report(ev, [("dev", "p000", "none", 0.0)], dt.date(2026, 11, 23))
     assert "held-out nDCG@5" in text and "out-of-domain prospects rated 'none' everywhere: 1/1" in text
-    _, ok = format_report(results, [("dev", "p000", "weak", 0.5)], small, dt.date(2026, 11, 23))
+    assert "heldout margin over" in text and "paired bootstrap interval" in text
+    _, ok = format_report(ev, [("dev", "p000", "weak", 0.5)], dt.date(2026, 11, 23))
     assert not ok  # an out-of-domain prospect rated above "none" fails the run
+
+
+def test_margin_interval_brackets_the_mean_and_collapses_when_every_prospect_agrees(
+    items: list[LabelledProspect],
+) -> None:
+    from matcher.eval.run import Evaluation
+
+    dev = [it for it in items if it.split == "dev" and it.relevance][:20]
+    same = {"engine": {it.id: 0.9 for it in dev}, "bm25 only": {it.id: 0.7 for it in dev}}
+    ev = Evaluation({"engine": {}, "bm25 only": {}}, same, dev)
+    assert ev.margin("dev/all", "bm25 only") == pytest.approx((0.2, 0.2, 0.2))
+    mixed = {"engine": {it.id: (1.0 if k % 2 else 0.5) for k, it in enumerate(dev)}, "bm25 only": same["bm25 only"]}
+    mean, lo, hi = Evaluation({"engine": {}, "bm25 only": {}}, mixed, dev).margin("dev/all", "bm25 only")
+    assert mean == pytest.approx(0.05) and lo < mean < hi
+    assert (lo, hi) == Evaluation({"engine": {}, "bm25 only": {}}, mixed, dev).margin("dev/all", "bm25 only")[1:]

@@ -12,18 +12,14 @@ from ..params import params_to_dict
 from ..ranker import SectorModel
 from ..scoring import ScoringParams
 from .dataset import LabelledProspect
-from .run import LABELS, METRICS
+from .run import LABELS, METRICS, Evaluation
 
 TARGETS = {"ndcg@5": 0.80, "hit_rate@3": 0.90}
 MARGIN = 0.10  # nDCG@5 above the best baseline, on held-out prospects
 
 
-def format_report(
-    results: dict[str, dict[str, dict[str, float]]],
-    ood: list[tuple[str, str, str, float]],
-    items: list[LabelledProspect],
-    as_of: dt.date,
-) -> tuple[str, bool]:
+def format_report(ev: Evaluation, ood: list[tuple[str, str, str, float]], as_of: dt.date) -> tuple[str, bool]:
+    results, items = ev.results, ev.items
     n = {
         g: len(
             [
@@ -45,6 +41,12 @@ def format_report(
                 if g.startswith(split) and vals:
                     lines.append(f"{sys_:16} {g:12} {n[g]:3} " + " ".join(f"{vals[m]:7.3f}" for m in METRICS))
         lines.append("")
+    for g, (base, mean, lo, hi) in ev.margins().items():
+        lines.append(
+            f"{g.split('/')[0]} margin over {base}: {mean:+.3f} nDCG@5 "
+            f"(90% paired bootstrap interval {lo:+.3f} to {hi:+.3f}, {n[g]} prospects)"
+        )
+    lines.append("")
     ok = True
     held = results["engine"].get("heldout/all", {})
     if held:

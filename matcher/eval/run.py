@@ -71,6 +71,55 @@ def baseline_run(matcher: Matcher, prepared: Iterable[Prepared], fn: Callable[[s
     return run
 
 
+def per_query(items: list[LabelledProspect], run: Run, metric: str = "ndcg@5") -> dict[str, float]:
+    """`metric` for each prospect with labels (ranx), by prospect id."""
+    from ranx import Qrels, evaluate
+    from ranx import Run as RanxRun
+
+    items = [it for it in items if it.relevance]
+    if not items:
+        return {}
+    qrels = Qrels({it.id: dict(it.relevance) for it in items})
+    rr = RanxRun({it.id: run[it.id] for it in items})
+    evaluate(qrels, rr, metric, make_comparable=True)  # keeps each prospect's value in rr.scores
+    return {str(q): float(v) for q, v in rr.scores[metric].items()}
+
+
+@dataclass
+class Evaluation:
+    """The engine and its baselines on the labelled prospects: mean metrics by group, nDCG@5 by prospect."""
+
+    results: dict[str, dict[str, dict[str, float]]]  # system -> group -> metric -> mean
+    per_query: dict[str, dict[str, float]]  # system -> prospect id -> nDCG@5
+    items: list[LabelledProspect]
+
+    def best_baseline(self, group: str) -> str:
+        return max(
+            (k for k in self.results if k != "engine"), key=lambda k: self.results[k].get(group, {}).get("ndcg@5", 0)
+        )
+
+    def margin(self, group: str, baseline: str, rounds: int = 2000, seed: int = 0) -> tuple[float, float, float]:
+        """Engine minus `baseline` in nDCG@5 over the prospects of `group`, with a 90% paired bootstrap interval
+        (prospects resampled with replacement): how much the figure could move with another sample this size."""
+        ids = [it.id for it in groups(self.items)[group] if it.relevance]
+        d = np.array([self.per_query["engine"][i] - self.per_query[baseline][i] for i in ids])
+        if not len(d):
+            return 0.0, 0.0, 0.0
+        rng = np.random.default_rng(seed)
+        means = d[rng.integers(0, len(d), size=(rounds, len(d)))].mean(axis=1)
+        lo, hi = np.quantile(means, [0.05, 0.95])
+        return float(d.mean()), float(lo), float(hi)
+
+    def margins(self) -> dict[str, tuple[str, float, float, float]]:
+        """Per split (all languages): the best baseline, and the engine's margin over it with its interval."""
+        out = {}
+        for g in ("dev/all", "heldout/all"):
+            if self.results["engine"].get(g):
+                base = self.best_baseline(g)
+                out[g] = (base, *self.margin(g, base))
+        return out
+
+
 def scores(items: list[LabelledProspect], run: Run) -> dict[str, float]:
     """Mean of each metric over `items` (ranx), or {} when there is nothing to score."""
     from ranx import Qrels, evaluate
@@ -108,15 +157,17 @@ def ood_check(matcher: Matcher, prepared: list[Prepared], as_of: dt.date) -> lis
     return out
 
 
-def evaluate_all(
-    matcher: Matcher, items: list[LabelledProspect], as_of: dt.date
-) -> dict[str, dict[str, dict[str, float]]]:
-    """{system: {group: {metric: value}}} for the engine and each baseline."""
+def evaluate_all(matcher: Matcher, items: list[LabelledProspect], as_of: dt.date) -> Evaluation:
+    """The engine and each baseline: {system: {group: {metric: value}}}, and nDCG@5 per prospect."""
     prepared = prepare(matcher, items)
     runs = {"engine": engine_run(matcher, prepared, None, as_of)}
     for name, fn in make_baselines(matcher).items():
         runs[f"{name} only"] = baseline_run(matcher, prepared, fn)
-    return {sys_: {g: scores(part, run) for g, part in groups(items).items()} for sys_, run in runs.items()}
+    return Evaluation(
+        {sys_: {g: scores(part, run) for g, part in groups(items).items()} for sys_, run in runs.items()},
+        {sys_: per_query(items, run) for sys_, run in runs.items()},
+        items,
+    )
 
 
 # --- tuning on the dev split only ---------------------------------------------------------------
