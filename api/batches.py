@@ -37,8 +37,11 @@ def errors_file(var_dir: Path, job: BatchJob) -> Path:
 
 
 class BatchWorker:
-    def __init__(self, sessions: sessionmaker[Session], matcher: Matcher, var_dir: Path, cache_dir: Path):
+    def __init__(
+        self, sessions: sessionmaker[Session], matcher: Matcher, var_dir: Path, cache_dir: Path, cache_max: int
+    ):
         self.sessions, self.matcher, self.var_dir, self.cache_dir = sessions, matcher, var_dir, cache_dir
+        self.cache_max = cache_max
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="batch-worker", daemon=True)
@@ -101,7 +104,9 @@ class BatchWorker:
                         s2.commit()
 
             bo = BatchOptions(top=opts["top"], location=opts.get("location"), preset=opts.get("preset"))
-            res = score_file(self.matcher, src, prepared, out, err, bo, self.cache_dir, progress)
+            res = score_file(
+                self.matcher, src, prepared, out, err, bo, self.cache_dir, progress, cache_max=self.cache_max
+            )
             with self.sessions() as s:
                 job = s.get(BatchJob, job_id)
                 assert job is not None

@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1_000_000
     max_upload_bytes: int = 50_000_000  # company lists sent to POST /batches
     migrate_on_start: bool = True
+    cache_max_entries: int = Field(default=1_000_000, ge=1)  # per cache table; least recently used go first
 
     @property
     def db_url(self) -> str:

@@ -37,7 +37,7 @@ def create_app(settings: Settings | None = None, matcher: Matcher | None = None)
             MatcherConfig(data_dir=settings.data_dir, cache_dir=settings.cache_dir, encoder=settings.encoder)
         )
         app.state.batch_worker = BatchWorker(
-            app.state.sessions, app.state.matcher, settings.var_dir, settings.cache_dir
+            app.state.sessions, app.state.matcher, settings.var_dir, settings.cache_dir, settings.cache_max_entries
         )
         app.state.batch_worker.start()
         yield

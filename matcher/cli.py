@@ -350,6 +350,14 @@ def bench(prospects: Path, rounds: int, data_dir: Path, cache_dir: Path, encoder
 @click.option("--headcount-col", default=None)
 @click.option("--preset", type=click.Choice(["balanced", "sector-first", "incentive-first"]), default=None)
 @click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None)
+@click.option(
+    "--cache-max",
+    type=click.IntRange(min=1),
+    default=1_000_000,
+    show_default=True,
+    envvar="MATCHER_CACHE_MAX_ENTRIES",
+    help="Embeddings (and results) the cache keeps; the least recently used go first (env MATCHER_CACHE_MAX_ENTRIES).",
+)
 @DATA
 @CACHE
 @ENCODER
@@ -366,6 +374,7 @@ def batch(
     headcount_col: str | None,
     preset: str | None,
     as_of: object,
+    cache_max: int,
     data_dir: Path,
     cache_dir: Path,
     encoder: str,
@@ -401,10 +410,14 @@ def batch(
             click.echo(f"resuming: {resumed} rows already done", err=True)
 
     with tqdm(total=prepared.total, unit="row", disable=not sys.stderr.isatty(), file=sys.stderr) as bar:
-        res = score_file(m, input_path, prepared, output, errors_path, opts, cache_dir, bar.update, started)
+        res = score_file(
+            m, input_path, prepared, output, errors_path, opts, cache_dir, bar.update, started, cache_max=cache_max
+        )
+    evicted = f", {res.evicted} old cache entries dropped" if res.evicted else ""
     click.echo(
         f"{res.total} rows ({res.encoding or 'xlsx'}): {res.scored} scored → {output}, {res.errors} errors → "
-        f"{errors_path}; {res.rate:.0f} rows/s, {res.cache_hits} embeddings from cache, {res.encoded} encoded",
+        f"{errors_path}; {res.rate:.0f} rows/s, {res.cache_hits} embeddings from cache, {res.encoded} encoded"
+        + evicted,
         err=True,
     )
 

@@ -11,7 +11,7 @@ from ..engine import Matcher
 from .columns import Columns
 from .read import Table, read_table
 from .run import BatchOptions, Checkpoint, run_batch, signature
-from .store import EmbeddingStore
+from .store import MAX_ENTRIES, EmbeddingStore
 from .write import write_errors, write_output
 
 
@@ -36,6 +36,7 @@ class BatchResult:
     cache_hits: int
     encoded: int
     results_cached: int
+    evicted: int = 0  # cache entries dropped to stay within the limit
 
     @property
     def rate(self) -> float:
@@ -58,12 +59,13 @@ def score_file(
     cache_dir: Path | None,
     progress: Callable[[int], None] = lambda n: None,
     on_start: Callable[[int], None] = lambda resumed: None,
+    cache_max: int = MAX_ENTRIES,
 ) -> BatchResult:
     """Score every row, resuming from OUTPUT.partial.jsonl when a previous run of the same job was cut short."""
     ckpt = Checkpoint(output.with_name(output.name + ".partial.jsonl"), signature(src, prepared.columns, opts, matcher))
     resumed = len(ckpt.done)
     on_start(resumed)
-    store = EmbeddingStore(matcher.encoder, matcher.model_id, cache_dir)
+    store = EmbeddingStore(matcher.encoder, matcher.model_id, cache_dir, cache_max)
     t0 = time.perf_counter()
     try:
         records = run_batch(matcher, prepared.table, prepared.columns, opts, ckpt, store, progress=progress)
@@ -85,4 +87,5 @@ def score_file(
         store.hits,
         store.misses,
         store.result_hits,
+        store.evicted,
     )

@@ -135,3 +135,19 @@ def test_a_list_gets_the_shortlist_an_officer_gets_for_each_company(fake: Matche
         for got, exp in zip(rec.result["top"], want, strict=True):
             assert got.pop("score") == pytest.approx(exp.pop("score"), abs=2e-4)
             assert got == exp
+
+
+def test_a_list_larger_than_the_cache_limit_is_scored_whole(fake: Matcher, tmp_path: Path) -> None:
+    from matcher.batch.job import prepare_file, score_file
+
+    src = tmp_path / "list.csv"
+    with src.open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["name", "description"])
+        w.writerows([f"企业{i}", f"第{i}家企业，从事人工晶体研发与生产"] for i in range(30))
+    prepared = prepare_file(src, {})
+    out, err = tmp_path / "out.jsonl", tmp_path / "err.csv"
+    res = score_file(fake, src, prepared, out, err, BatchOptions(top=2), tmp_path / "cache", cache_max=10)
+    assert (res.scored, res.errors) == (30, 0)
+    assert res.evicted >= 20  # 30 embeddings and 30 results, each table kept to 10
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 30
