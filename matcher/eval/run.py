@@ -71,18 +71,24 @@ def baseline_run(matcher: Matcher, prepared: Iterable[Prepared], fn: Callable[[s
     return run
 
 
-def per_query(items: list[LabelledProspect], run: Run, metric: str = "ndcg@5") -> dict[str, float]:
-    """`metric` for each prospect with labels (ranx), by prospect id."""
+def _ranx(items: list[LabelledProspect], run: Run, metrics: list[str]) -> tuple[dict[str, float], Any]:
+    """ranx over the prospects with labels: the mean of each metric, and the run holding each prospect's values."""
     from ranx import Qrels, evaluate
     from ranx import Run as RanxRun
 
     items = [it for it in items if it.relevance]
     if not items:
-        return {}
+        return {}, None
     qrels = Qrels({it.id: dict(it.relevance) for it in items})
     rr = RanxRun({it.id: run[it.id] for it in items})
-    evaluate(qrels, rr, metric, make_comparable=True)  # keeps each prospect's value in rr.scores
-    return {str(q): float(v) for q, v in rr.scores[metric].items()}
+    out = evaluate(qrels, rr, metrics, make_comparable=True)  # also keeps each prospect's values in rr.scores
+    return {k: float(v) for k, v in (out.items() if isinstance(out, dict) else [(metrics[0], out)])}, rr
+
+
+def per_query(items: list[LabelledProspect], run: Run, metric: str = "ndcg@5") -> dict[str, float]:
+    """`metric` for each prospect with labels, by prospect id."""
+    _, rr = _ranx(items, run, [metric])
+    return {} if rr is None else {str(q): float(v) for q, v in rr.scores[metric].items()}
 
 
 @dataclass
@@ -122,16 +128,7 @@ class Evaluation:
 
 def scores(items: list[LabelledProspect], run: Run) -> dict[str, float]:
     """Mean of each metric over `items` (ranx), or {} when there is nothing to score."""
-    from ranx import Qrels, evaluate
-    from ranx import Run as RanxRun
-
-    items = [it for it in items if it.relevance]
-    if not items:
-        return {}
-    qrels = Qrels({it.id: dict(it.relevance) for it in items})
-    rr = RanxRun({it.id: run[it.id] for it in items})
-    out = evaluate(qrels, rr, METRICS, make_comparable=True)
-    return {k: float(v) for k, v in out.items()}
+    return _ranx(items, run, METRICS)[0]
 
 
 def groups(items: list[LabelledProspect]) -> dict[str, list[LabelledProspect]]:
