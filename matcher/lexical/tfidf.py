@@ -11,6 +11,7 @@ import ahocorasick
 import numpy as np
 from scipy.sparse import csr_matrix
 
+from ..cachefiles import keep_recent, mark_used
 from ..text import char_ngrams, is_cjk, latin_grams, normalize
 
 
@@ -36,6 +37,7 @@ def _save(path: Path, vocab: dict[str, int], idf: np.ndarray, matrix: csr_matrix
         shape=np.array(matrix.shape),
     )
     tmp.replace(path)  # atomic: a reader never sees half a file
+    keep_recent(path.parent, "tfidf-", ".npz")
 
 
 class TfidfIndex:
@@ -52,6 +54,7 @@ class TfidfIndex:
                 self._matrix = csr_matrix((z["data"], z["indices"], z["indptr"]), shape=tuple(z["shape"]))
             self._vocab: dict[str, int] = {t: j for j, t in enumerate(terms)}
             self.from_cache = True
+            mark_used(path)
         else:
             from sklearn.feature_extraction.text import TfidfVectorizer
 
