@@ -22,8 +22,14 @@ def keep_recent(folder: Path, prefix: str, suffix: str, keep: int | None = None)
     (half-written `.tmp` files are left alone). Returns the files removed."""
     keep = KEEP if keep is None else keep
     pattern = glob.escape(prefix) + "*" + glob.escape(suffix)
-    files = [p for p in folder.glob(pattern) if not p.name.endswith(".tmp" + suffix)]
-    stale = sorted(files, key=lambda p: p.stat().st_mtime, reverse=True)[keep:]
+    used: dict[Path, float] = {}
+    for p in folder.glob(pattern):
+        if not p.name.endswith(".tmp" + suffix):
+            try:
+                used[p] = p.stat().st_mtime
+            except FileNotFoundError:  # another process pruned it first
+                pass
+    stale = sorted(used, key=used.__getitem__, reverse=True)[keep:]
     for p in stale:
         p.unlink(missing_ok=True)
     return stale

@@ -43,7 +43,7 @@ def test_embedding_and_tfidf_files_of_old_versions_are_pruned_least_recently_use
 ) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr("matcher.cachefiles.KEEP", 2)
     enc = HashEncoder()
-    versions = [["版本一"], ["版本二"], ["版本三"], ["版本四"]]
+    versions = [["版本一"], ["版本二"], ["版本三"]]
     first = encode_cached(enc, "fake", versions[0], tmp_path)
     _age_all(tmp_path)
     encode_cached(enc, "fake", versions[1], tmp_path)
