@@ -260,18 +260,34 @@ def format_ranking(r: Ranking) -> str:
     help="Validity date; fixed so that figures are reproducible.",
 )
 @click.option("--tune", is_flag=True, help="Tune parameters on the dev split and write models/engine.yaml first.")
+@click.option(
+    "--split",
+    type=click.Choice(["all", "dev", "heldout"]),
+    default="all",
+    show_default=True,
+    help="Evaluate one split only: 'dev' for experiments, so the held-out set stays unread.",
+)
 @click.option("--json", "as_json", is_flag=True)
 @DATA
 @CACHE
 @ENCODER
 def eval_(
-    prospects: Path, as_of: object, tune: bool, as_json: bool, data_dir: Path, cache_dir: Path, encoder: str
+    prospects: Path,
+    as_of: object,
+    tune: bool,
+    split: str,
+    as_json: bool,
+    data_dir: Path,
+    cache_dir: Path,
+    encoder: str,
 ) -> None:
     """nDCG@5, Hit@1, Hit@3 and MRR for the engine and three baselines, per split and language."""
     from .eval import evaluate_all, load_prospects
     from .eval.report import format_report, write_params
 
     items = load_prospects(prospects)
+    if tune and split == "heldout":
+        raise click.UsageError("--tune fits on the dev split; it cannot be combined with --split heldout")
     m = _matcher(data_dir, cache_dir, encoder)
     date = as_of.date()  # type: ignore[attr-defined]
     if tune:
@@ -281,6 +297,8 @@ def eval_(
         for path in write_params(params, model, data_dir.parent / "models", m, items, date):
             click.echo(f"wrote {path}", err=True)
         m.params, m.sector_model = params, model
+    if split != "all":
+        items = [it for it in items if it.split == split]
     ev = evaluate_all(m, items, date)
     from .eval.run import ood_check, prepare
 

@@ -75,6 +75,20 @@ def test_metrics_and_report_on_a_small_set(real_kb: KnowledgeBase, items: list[L
     _, ok = format_report(ev, [("dev", "p000", "weak", 0.5)], dt.date(2026, 11, 23))
     assert not ok  # an out-of-domain prospect rated above "none" fails the run
 
+    dev_only = evaluate_all(matcher, [it for it in small if it.split == "dev"], dt.date(2026, 11, 23))
+    text, ok = format_report(dev_only, [("dev", "p000", "none", 0.0)], dt.date(2026, 11, 23))
+    assert ok and "held-out targets not checked" in text
+    assert "heldout margin over" not in text and "dev margin over" in text
+
+
+def test_eval_cli_refuses_to_tune_on_held_out_only() -> None:
+    from click.testing import CliRunner
+
+    from matcher.cli import main
+
+    res = CliRunner().invoke(main, ["eval", "--tune", "--split", "heldout"])
+    assert res.exit_code == 2 and "--tune fits on the dev split" in res.output
+
 
 def test_margin_interval_brackets_the_mean_and_collapses_when_every_prospect_agrees(
     items: list[LabelledProspect],

@@ -35,12 +35,14 @@ def format_report(ev: Evaluation, ood: list[tuple[str, str, str, float]], as_of:
     lines = [f"{len(items)} labelled prospects (as of {as_of}); held-out prospects were never used for tuning", ""]
     head = f"{'system':16} {'group':12} {'n':>3} " + " ".join(f"{LABELS[m]:>7}" for m in METRICS)
     for split in ("dev", "heldout"):
-        lines += [head, "-" * len(head)]
-        for sys_, groups in results.items():
-            for g, vals in groups.items():
-                if g.startswith(split) and vals:
-                    lines.append(f"{sys_:16} {g:12} {n[g]:3} " + " ".join(f"{vals[m]:7.3f}" for m in METRICS))
-        lines.append("")
+        rows = [
+            f"{sys_:16} {g:12} {n[g]:3} " + " ".join(f"{vals[m]:7.3f}" for m in METRICS)
+            for sys_, groups in results.items()
+            for g, vals in groups.items()
+            if g.startswith(split) and vals
+        ]
+        if rows:
+            lines += [head, "-" * len(head), *rows, ""]
     for g, (base, mean, lo, hi) in ev.margins().items():
         lines.append(
             f"{g.split('/')[0]} margin over {base}: {mean:+.3f} nDCG@5 "
@@ -65,6 +67,8 @@ def format_report(ev: Evaluation, ood: list[tuple[str, str, str, float]], as_of:
         for label, passed in checks:
             lines.append(f"[{'pass' if passed else 'FAIL'}] {label}")
             ok &= passed
+    else:
+        lines.append("[----] held-out targets not checked: no held-out prospects in this run")
     bad = [o for o in ood if o[2] != "none"]
     lines.append(
         f"[{'pass' if not bad else 'FAIL'}] out-of-domain prospects rated 'none' everywhere: "
