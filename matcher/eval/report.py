@@ -12,7 +12,7 @@ from ..params import params_to_dict
 from ..ranker import SectorModel
 from ..scoring import ScoringParams
 from .dataset import LabelledProspect
-from .run import LABELS, METRICS, Evaluation
+from .run import LABELS, METRICS, Evaluation, groups
 
 TARGETS = {"ndcg@5": 0.80, "hit_rate@3": 0.90}
 MARGIN = 0.10  # nDCG@5 above the best baseline, on held-out prospects
@@ -20,25 +20,14 @@ MARGIN = 0.10  # nDCG@5 above the best baseline, on held-out prospects
 
 def format_report(ev: Evaluation, ood: list[tuple[str, str, str, float]], as_of: dt.date) -> tuple[str, bool]:
     results, items = ev.results, ev.items
-    n = {
-        g: len(
-            [
-                it
-                for it in items
-                if not it.out_of_domain
-                and it.split == g.split("/")[0]
-                and (g.endswith("all") or it.lang == g.split("/")[1])
-            ]
-        )
-        for g in next(iter(results.values()))
-    }
+    n = {g: len(part) for g, part in groups(items).items()}
     lines = [f"{len(items)} labelled prospects (as of {as_of}); held-out prospects were never used for tuning", ""]
     head = f"{'system':16} {'group':12} {'n':>3} " + " ".join(f"{LABELS[m]:>7}" for m in METRICS)
     for split in ("dev", "heldout"):
         rows = [
             f"{sys_:16} {g:12} {n[g]:3} " + " ".join(f"{vals[m]:7.3f}" for m in METRICS)
-            for sys_, groups in results.items()
-            for g, vals in groups.items()
+            for sys_, by_group in results.items()
+            for g, vals in by_group.items()
             if g.startswith(split) and vals
         ]
         if rows:
