@@ -9,7 +9,7 @@ $(BIN)/python:
 	$(PY) -m venv $(VENV)
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e .
+	$(BIN)/pip install -q -e '.[api]'
 	touch $@
 
 # torch is pinned to the local CPU build first: a bare requirement would pull the CUDA wheels.

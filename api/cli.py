@@ -1,4 +1,7 @@
-"""The `matcher` console script: the library's commands plus `serve` and `keys`, which need the service."""
+"""The service's commands for the `matcher` console script: `serve`, `load-test` and `keys`.
+
+They reach `matcher` through the `park_matcher.commands` entry points (pyproject.toml), so the core command
+works without the service stack installed."""
 
 from __future__ import annotations
 
@@ -8,13 +11,11 @@ import sys
 import click
 from sqlalchemy.orm import Session
 
-from matcher.cli import main
-
 from .config import Settings
 from .security import ROLES
 
 
-@main.command()
+@click.command()
 @click.option("--host", default=None, help="Bind address (default 127.0.0.1, env MATCHER_HOST).")
 @click.option("--port", type=int, default=None, help="Port (default 8000, env MATCHER_PORT).")
 def serve(host: str | None, port: int | None) -> None:
@@ -35,7 +36,7 @@ def serve(host: str | None, port: int | None) -> None:
     )
 
 
-@main.command(name="load-test")
+@click.command(name="load-test")
 @click.option("--clients", type=click.IntRange(1, 256), default=32, show_default=True)
 @click.option("--seconds", type=click.FloatRange(1, 600), default=30.0, show_default=True)
 @click.option("--workers", type=click.IntRange(1, 8), default=2, show_default=True, help="Server processes.")
@@ -49,7 +50,7 @@ def load_test(clients: int, seconds: float, workers: int) -> None:
         sys.exit(1)
 
 
-@main.group()
+@click.group()
 def keys() -> None:
     """Create, revoke and list API keys (stored hashed)."""
 
@@ -99,8 +100,4 @@ def keys_list() -> None:
             click.echo(f"{k.id:4}  {k.prefix}…  {k.role:7} {state:18} {k.name}")
 
 
-__all__ = ["main"]
-
-
-if __name__ == "__main__":
-    main()
+__all__ = ["keys", "load_test", "serve"]

@@ -11,7 +11,8 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from matcher import __version__
-from matcher.engine import Matcher, MatcherConfig
+from matcher.config import MatcherConfig
+from matcher.engine import Matcher
 
 from . import errors
 from .batches import BatchWorker

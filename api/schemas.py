@@ -7,12 +7,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from matcher.prospect import MAX_TEXT, Prospect, Stage
+from matcher.kb.models import Stage
+from matcher.options import PresetName as Preset
+from matcher.prospect import MAX_TEXT, Prospect
 from matcher.ranking import LocationMatch, SectorSignal
 
-Preset = Literal["balanced", "sector-first", "incentive-first"]
 Status = Literal["lead", "contacted", "visiting", "negotiating", "signed", "lost"]
-MAX_CANDIDATES = 38
+# The schema's bound; the engine checks against the knowledge base's candidate count and names the field.
+MAX_TOP_K = 200
 
 
 class ProspectFields(BaseModel):
@@ -43,7 +45,7 @@ class ProspectFields(BaseModel):
 
 
 class RankOptions(BaseModel):
-    top_k: int = Field(default=10, ge=1, le=MAX_CANDIDATES)
+    top_k: int = Field(default=10, ge=1, le=MAX_TOP_K)
     preset: Preset | None = None
     weights: dict[Literal["sector", "incentive", "validity"], float] | None = Field(
         default=None, description="Custom weights (non-negative); overrides the preset."
@@ -119,7 +121,7 @@ class ProspectCreate(ProspectFields):
     tags: list[str] = Field(default_factory=list, max_length=20)
     preset: Preset | None = None
     as_of: dt.date | None = None
-    top_k: int = Field(default=10, ge=1, le=MAX_CANDIDATES)
+    top_k: int = Field(default=10, ge=1, le=MAX_TOP_K)
 
 
 class ProspectUpdate(BaseModel):

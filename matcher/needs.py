@@ -1,12 +1,11 @@
-"""Needs reading: which incentive kinds matter to a prospect, and whether it meets a measure's conditions."""
+"""Needs reading: which incentive kinds matter to a prospect (stated, in its text, from its stage, or by default)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .kb.models import Condition, Measure, Taxonomy
+from .kb.models import Measure, Taxonomy
 from .prospect import Prospect
-from .ranking import ConditionCheck, Eligibility
 from .sectors import grouped
 
 # What a company at each stage typically looks for when it does not say.
@@ -19,6 +18,8 @@ STAGE_NEEDS: dict[str, dict[str, float]] = {
 }
 # Every company can use space, money and people; a small prior keeps incentives in play when nothing is said.
 DEFAULT_NEEDS = {"land_plant": 0.3, "grants": 0.3, "funding_growth": 0.25, "talent": 0.25, "tax_relief": 0.2}
+TEXT_WEIGHT = 0.8  # a need the description words (厂房, 融资 …): likely, but less sure than one the officer ticks
+STATED_WEIGHT = 1.0
 
 
 @dataclass(frozen=True)
@@ -51,47 +52,13 @@ class NeedsReader:
         for nid, w in STAGE_NEEDS.get(prospect.stage or "", {}).items():
             put(nid, w, "stage")
         for nid in dict.fromkeys(self._owner[i] for i in self._terms.found(prospect.text)):
-            put(nid, 0.8, "text")
+            put(nid, TEXT_WEIGHT, "text")
         if prospect.hk_macau:
-            put("hk_macau", 0.8, "stated")
+            put("hk_macau", TEXT_WEIGHT, "stated")  # a flag, not the officer naming the need
         for nid in prospect.needs:
-            put(nid, 1.0, "stated")
+            put(nid, STATED_WEIGHT, "stated")
         return out
 
     def needs_of(self, m: Measure) -> list[str]:
         """The needs a measure answers: its own list, else its kind's."""
         return list(m.needs) or self.kind_needs.get(m.kind, [])
-
-
-def check_condition(c: Condition, p: Prospect) -> Eligibility:
-    if c.field is None:
-        return "unknown"
-    if c.field in ("revenue_cny", "headcount", "investment_cny"):
-        value = getattr(p, c.field)
-        if value is None:
-            return "unknown"
-        ok = (c.min is None or value >= c.min) and (c.max is None or value <= c.max)
-        return "met" if ok else "unmet"
-    if c.field == "stage":
-        return "unknown" if p.stage is None else ("met" if p.stage in c.values else "unmet")
-    if c.field == "company_type":
-        if not p.company_type:
-            return "unknown"
-        return "met" if set(p.company_type) & {str(v) for v in c.values} else "unmet"
-    if c.field == "hk_macau":
-        return "unknown" if p.hk_macau is None else ("met" if p.hk_macau else "unmet")
-    return "unknown"
-
-
-def eligibility(m: Measure, p: Prospect) -> tuple[Eligibility, list[ConditionCheck]]:
-    """Unmet if any stated condition is unmet; met if all are met (or none is stated); unknown otherwise."""
-    checks = [ConditionCheck(text=c.text, status=check_condition(c, p)) for c in m.conditions]
-    statuses = {c.status for c in checks}
-    if "unmet" in statuses:
-        return "unmet", checks
-    if "unknown" in statuses:
-        return "unknown", checks
-    return "met", checks
-
-
-ELIGIBILITY_FACTOR: dict[str, float] = {"met": 1.0, "unknown": 0.75, "unmet": 0.1}

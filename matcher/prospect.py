@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from .kb.models import COMPANY_TYPES, STAGES
+from .kb.models import COMPANY_TYPES, Stage
 from .text import Lang
 
 MAX_TEXT = 10_000
-Stage = Literal["seed", "startup", "growth", "mature", "listed"]
-assert set(STAGES) == set(Stage.__args__)  # type: ignore[attr-defined]
 
 
 class Prospect(BaseModel):

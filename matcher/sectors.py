@@ -13,6 +13,12 @@ from .kb.models import Taxonomy
 from .scoring import calibrate, soft_or
 from .text import normalize
 
+# Words of a sector in the text: the first makes it likely, each further one adds, never quite certain (the encoder's
+# view may still add to it through the soft-or).
+SYNONYM_FIRST, SYNONYM_STEP, SYNONYM_CAP = 0.6, 0.15, 0.95
+# Domain words (制药, clinical …) without a sector: biomedicine, but no niche; capped below a sector word's sureness.
+DOMAIN_FIRST, DOMAIN_STEP, DOMAIN_CAP = 0.5, 0.15, 0.85
+
 
 @dataclass
 class SectorReading:
@@ -24,7 +30,7 @@ class SectorReading:
     def in_domain(self) -> float:
         """How surely the prospect is a biomedicine business at all: best sector confidence or domain words."""
         n = len(self.domain_hits)
-        words = 0.0 if n == 0 else min(0.85, 0.5 + 0.15 * (n - 1))
+        words = 0.0 if n == 0 else min(DOMAIN_CAP, DOMAIN_FIRST + DOMAIN_STEP * (n - 1))
         return max(max(self.scores.values(), default=0.0), words)
 
     def top(self, n: int = 5, floor: float = 0.2) -> list[tuple[str, float]]:
@@ -94,12 +100,9 @@ def grouped(groups: Sequence[tuple[str, Sequence[str]]]) -> tuple[TermSet, list[
 class SectorReader:
     """Synonym hits and embedding similarity to each sector's prototype texts, fused."""
 
-    def __init__(self, taxonomy: Taxonomy, emb_range: tuple[float, float]):
-        """`emb_range`: the encoder's cosine to a sector prototype that means noise, and the one that means sure
-        (ScoringParams.sector_emb_range)."""
+    def __init__(self, taxonomy: Taxonomy):
         self.ids = list(taxonomy.sectors)
         self.col = {sid: i for i, sid in enumerate(self.ids)}
-        self.emb_range = emb_range
         dt = taxonomy.domain_terms
         self._domain = TermSet(dict.fromkeys([*dt.zh, *dt.en]))
         self._terms, self._owner = grouped(
@@ -122,14 +125,15 @@ class SectorReader:
             hits.setdefault(self._owner[i], []).append(self._terms.terms[i].text)
         return hits
 
-    def read(self, text: str, proto_sims: np.ndarray) -> SectorReading:
-        """`proto_sims`: cosine of the prospect to each prototype (2 per sector, `self.ids` order)."""
+    def read(self, text: str, proto_sims: np.ndarray, emb_range: tuple[float, float]) -> SectorReading:
+        """`proto_sims`: cosine of the prospect to each prototype (2 per sector, `self.ids` order); `emb_range`: the
+        cosine that means noise, and the one that means sure (ScoringParams.sector_emb_range)."""
         hits = self.synonym_hits(text)
         sims = proto_sims.reshape(len(self.ids), 2).max(axis=1)
-        emb = calibrate(sims, *self.emb_range)
+        emb = calibrate(sims, *emb_range)
         syn = np.zeros(len(self.ids))
         for sid, found in hits.items():
-            syn[self.col[sid]] = min(0.95, 0.6 + 0.15 * (len(found) - 1))
+            syn[self.col[sid]] = min(SYNONYM_CAP, SYNONYM_FIRST + SYNONYM_STEP * (len(found) - 1))
         fused = soft_or(np.stack([syn, emb.astype(np.float64)]))
         scores = {sid: round(v, 4) for sid, v in zip(self.ids, fused.tolist(), strict=True)}
         domain = [self._domain.terms[i].text for i in self._domain.found(text)]

@@ -1,13 +1,21 @@
-"""Shared fixtures: the real knowledge base, and a small valid one to break on purpose."""
+"""Shared fixtures: the real knowledge base, one engine per kind for the whole session, and a small valid
+knowledge base to break on purpose."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
-import pytest
+# ranx compiles its metrics with numba on first use (minutes on a cold machine); over a few hundred prospects plain
+# Python gives the same numbers at once. Set before anything imports numba.
+os.environ.setdefault("NUMBA_DISABLE_JIT", "1")
 
-from matcher.kb import KnowledgeBase, default_data_dir, load_kb
+import pytest  # noqa: E402
+
+from matcher import Matcher, MatcherConfig  # noqa: E402
+from matcher.kb import KnowledgeBase, default_data_dir, load_kb  # noqa: E402
+from tests.fakes import HashEncoder  # noqa: E402
 
 FIXTURE_KB = Path(__file__).parent / "fixtures" / "kb"
 
@@ -15,6 +23,18 @@ FIXTURE_KB = Path(__file__).parent / "fixtures" / "kb"
 @pytest.fixture(scope="session")
 def real_kb() -> KnowledgeBase:
     return load_kb(default_data_dir())
+
+
+@pytest.fixture(scope="session")
+def fake_matcher(real_kb: KnowledgeBase) -> Matcher:
+    """The real knowledge base with a deterministic fake encoder: for tests where the model is not the point."""
+    return Matcher(real_kb, HashEncoder())
+
+
+@pytest.fixture(scope="session")
+def real_matcher(tmp_path_factory: pytest.TempPathFactory) -> Matcher:
+    """The engine users get (real encoder, tuned parameters), loaded once for the whole session."""
+    return Matcher.load(MatcherConfig(cache_dir=tmp_path_factory.mktemp("cache")))
 
 
 @pytest.fixture

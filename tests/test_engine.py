@@ -41,11 +41,6 @@ TERMS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def fake_matcher(real_kb: KnowledgeBase) -> Matcher:
-    return Matcher(real_kb, HashEncoder())
-
-
 def shuffled(kb: KnowledgeBase, seed: int) -> KnowledgeBase:
     rng = random.Random(seed)
     locs = list(kb.locations.items())
@@ -75,9 +70,11 @@ def test_scores_and_components_stay_in_range(fake_matcher: Matcher, words: list[
 
 @settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.integers(0, 10_000))
-def test_ranking_does_not_depend_on_measure_load_order(real_kb: KnowledgeBase, seed: int) -> None:
+def test_ranking_does_not_depend_on_measure_load_order(
+    real_kb: KnowledgeBase, fake_matcher: Matcher, seed: int
+) -> None:
     text = "我们是一家AAV基因治疗CDMO公司，需要GMP厂房"
-    a = Matcher(real_kb, HashEncoder()).match(text, top_k=15, as_of=AS_OF).to_dict()
+    a = fake_matcher.match(text, top_k=15, as_of=AS_OF).to_dict()
     b = Matcher(shuffled(real_kb, seed), HashEncoder()).match(text, top_k=15, as_of=AS_OF).to_dict()
     assert a == b
 
@@ -127,10 +124,10 @@ def test_eligibility_follows_structured_fields(fake_matcher: Matcher) -> None:
     """The province's 小升规 measure: revenue band 1000~2000万元."""
     mid = next(
         m.id
-        for _, m in fake_matcher.measures
+        for _, m in fake_matcher.index.measures
         if any(c.field == "revenue_cny" and c.min == 10_000_000 for c in m.conditions)
     )
-    from matcher.needs import eligibility
+    from matcher.eligibility import eligibility
 
     measure = fake_matcher.kb.measures[mid][1]
     assert eligibility(measure, Prospect(text="x", revenue_cny=15_000_000))[0] != "unmet"
@@ -166,11 +163,11 @@ def test_profile_embeddings_are_cached_on_disk(real_kb: KnowledgeBase, tmp_path)
     assert first == 2 and len(embeddings) == 2 and len(files) == 3  # + the fitted TF-IDF index
     again = Matcher(real_kb, enc, cache_dir=tmp_path)
     assert enc.calls == first  # nothing re-encoded
-    assert again.tfidf.from_cache
+    assert again.index.tfidf.from_cache
 
 
 def test_a_list_scored_at_once_equals_one_at_a_time(fake_matcher: Matcher) -> None:
-    from matcher.scoring import resolve_weights
+    from matcher.options import MatchOptions
 
     m = fake_matcher
     ps = [
@@ -180,13 +177,10 @@ def test_a_list_scored_at_once_equals_one_at_a_time(fake_matcher: Matcher) -> No
         Prospect(text="锂电池正极材料"),
         Prospect(text="PET-MRI 影像设备，计划在光明区落地", stage="seed"),
     ]
-    texts = [p.text for p in ps]
-    vecs = m.encoder.encode(texts)
-    w, prm = resolve_weights("incentive-first"), m.params
-    needs = [m.needs.read(p) for p in ps]
-    many = m.score_many(ps, m.signals_many(texts, vecs), needs, w, AS_OF, prm)
-    for p, v, nd, got in zip(ps, vecs, needs, many, strict=True):
-        one = m.score(p, m.signals(p.text, v), nd, w, AS_OF, prm)
+    opts = MatchOptions(preset="incentive-first", as_of=AS_OF)
+    many = m.score(m.prepare(ps, opts))
+    for p, got in zip(ps, many, strict=True):
+        (one,) = m.score(m.prepare([p], opts))
         for name in ("score", "sector", "incentive", "validity", "place", "shares"):
             assert getattr(got, name) == pytest.approx(getattr(one, name), abs=1e-5), name
         assert got.folded == one.folded
@@ -198,27 +192,31 @@ def test_a_list_scored_at_once_equals_one_at_a_time(fake_matcher: Matcher) -> No
 def test_a_district_is_lifted_by_the_park_it_hosts(fake_matcher: Matcher) -> None:
     import numpy as np
 
-    m = fake_matcher
-    district = m.candidates.index("sz-guangming")
-    park = m.candidates.index("sz-guangming-bme-zone")
-    assert list(m.hosted[district]) == [park]
-    score = np.full((2, len(m.candidates)), 0.1, dtype=np.float32)
+    from matcher.stages.score import lift_hosts
+
+    index = fake_matcher.index
+    district = index.row["sz-guangming"]
+    park = index.row["sz-guangming-bme-zone"]
+    assert list(index.hosted[district]) == [park]
+    score = np.full((2, len(index.candidates)), 0.1, dtype=np.float32)
     sector = score.copy()
     score[0, park], sector[0, park] = 0.9, 0.8
-    host = m._lift_hosts(score, sector, 0.8)
+    host = lift_hosts(index, score, sector, 0.8)
     assert host[0, district] == park and score[0, district] == pytest.approx(0.72)
     assert sector[0, district] == pytest.approx(0.64)
     assert (host[1] == -1).all() and (score[1] == np.float32(0.1)).all()  # parks no better: nothing lifted
-    assert (m._lift_hosts(score.copy(), sector.copy(), 0.0) == -1).all()  # off
+    assert (lift_hosts(index, score.copy(), sector.copy(), 0.0) == -1).all()  # off
 
 
 def test_a_lifted_district_names_its_park_in_the_reason(fake_matcher: Matcher) -> None:
-    m = dataclasses.replace(fake_matcher.params, host_share=0.99)
-    mt = Matcher(fake_matcher.kb, fake_matcher.encoder, params=m)
+    mt = fake_matcher.with_params(fake_matcher.params.model_copy(update={"host_share": 0.99}), None)
     r = mt.match("高端医疗器械 光明 生物医学工程", top_k=len(mt.candidates), as_of=AS_OF)
     lifted = [x for x in r.matches if x.hosts]
     assert lifted, "some district is lifted by a park at share 0.99"
     for x in lifted:
-        park = mt.kb.locations[x.hosts]
-        assert mt.kb.district_of(x.hosts) is not None and mt.kb.district_of(x.hosts).id == x.location_id
-        assert x.fit == "none" or park.name_zh in x.reason
+        district = mt.kb.district_of(x.hosts)
+        assert district is not None and district.id == x.location_id
+    explained = [x for x in lifted if x.fit != "none"]  # a "none" entry gives the no-fit reason instead
+    assert explained, "some lifted district fits"
+    for x in explained:
+        assert f"区内的{mt.kb.locations[x.hosts].name_zh}与该企业业务契合" in x.reason

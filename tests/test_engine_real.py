@@ -8,7 +8,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from matcher import Matcher, MatcherConfig
+from matcher import Matcher
 from matcher.cli import main
 from matcher.kb.sections import squash
 
@@ -16,8 +16,17 @@ AS_OF = dt.date(2026, 11, 23)
 
 
 @pytest.fixture(scope="module")
-def matcher(tmp_path_factory: pytest.TempPathFactory) -> Matcher:
-    return Matcher.load(MatcherConfig(cache_dir=tmp_path_factory.mktemp("cache")))
+def matcher(real_matcher: Matcher) -> Matcher:
+    return real_matcher
+
+
+@pytest.fixture
+def cli(real_matcher: Matcher, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    """The CLI with the session's engine, instead of loading the model again per command."""
+    import matcher.cli
+
+    monkeypatch.setattr(matcher.cli, "_matcher", lambda *a: real_matcher)
+    return CliRunner()
 
 
 @pytest.mark.parametrize(
@@ -61,10 +70,8 @@ def test_reason_follows_the_prospect_language_and_quotes_are_verbatim(matcher: M
                 assert squash(e.quote) in squash(matcher.kb.sources[e.doc_id].section_text(e.section) or "")
 
 
-def test_cli_match_json_is_the_ranking_object() -> None:
-    res = CliRunner().invoke(
-        main, ["match", "POCT 即时检验试剂盒研发", "--top", "3", "--json", "--as-of", "2026-11-23"]
-    )
+def test_cli_match_json_is_the_ranking_object(cli: CliRunner) -> None:
+    res = cli.invoke(main, ["match", "POCT 即时检验试剂盒研发", "--top", "3", "--json", "--as-of", "2026-11-23"])
     assert res.exit_code == 0, res.output
     data = json.loads(res.output)
     assert len(data["matches"]) == 3 and data["as_of"] == "2026-11-23"
@@ -73,16 +80,16 @@ def test_cli_match_json_is_the_ranking_object() -> None:
     )
 
 
-def test_cli_match_readable_output_shows_evidence() -> None:
-    res = CliRunner().invoke(main, ["match", "基因测序 精准医疗 公司", "--top", "2", "--preset", "sector-first"])
+def test_cli_match_readable_output_shows_evidence(cli: CliRunner) -> None:
+    res = cli.invoke(main, ["match", "基因测序 精准医疗 公司", "--top", "2", "--preset", "sector-first"])
     assert res.exit_code == 0, res.output
     assert " 1. " in res.output and "「" in res.output
 
 
-def test_cli_match_refuses_bad_input() -> None:
-    res = CliRunner().invoke(main, ["match", "   "])
+def test_cli_match_refuses_bad_input(cli: CliRunner) -> None:
+    res = cli.invoke(main, ["match", "   "])
     assert res.exit_code != 0 and "description is empty" in res.output
-    res = CliRunner().invoke(main, ["match", "疫苗", "--weights", "sector=abc"])
+    res = cli.invoke(main, ["match", "疫苗", "--weights", "sector=abc"])
     assert res.exit_code != 0 and "expected name=number" in res.output
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 
@@ -13,7 +14,6 @@ from matcher.eval.dataset import LabelledProspect
 from matcher.eval.report import format_report
 from matcher.kb import KnowledgeBase, default_data_dir
 from matcher.kb.sections import squash
-from tests.fakes import HashEncoder
 
 PROSPECTS = default_data_dir() / "companies" / "prospects.yaml"
 WHY = re.compile(r"^(?P<doc>[a-z0-9-]+) (?P<section>.+?): (?P<phrase>.+)$")
@@ -53,15 +53,14 @@ def test_labels_name_candidates_and_are_justified_verbatim(
                 assert squash(piece) in squash(text), (it.id, loc_id, piece)
 
 
-def test_metrics_and_report_on_a_small_set(real_kb: KnowledgeBase, items: list[LabelledProspect]) -> None:
+def test_metrics_and_report_on_a_small_set(fake_matcher: Matcher, items: list[LabelledProspect]) -> None:
     small = [
         next(it for it in items if it.split == s and it.relevance and it.lang == lang)
         for s in ("dev", "heldout")
         for lang in ("zh", "en")
     ]
     small += [next(it for it in items if it.out_of_domain)]
-    matcher = Matcher(real_kb, HashEncoder())
-    ev = evaluate_all(matcher, small, dt.date(2026, 11, 23))
+    ev = evaluate_all(fake_matcher, small, dt.date(2026, 11, 23))
     results = ev.results
     assert set(results) == {"engine", "bm25 only", "dense only", "keywords only"}
     for groups in results.values():
@@ -69,14 +68,15 @@ def test_metrics_and_report_on_a_small_set(real_kb: KnowledgeBase, items: list[L
             assert all(0.0 <= v <= 1.0 for v in vals.values())
     assert results["engine"]["dev/zh"] and results["engine"]["heldout/en"]
     assert set(ev.per_query["engine"]) == {it.id for it in small if it.relevance}
-    text, _ = format_report(ev, [("dev", "p000", "none", 0.0)], dt.date(2026, 11, 23))
+    assert [o[1] for o in ev.ood] == [small[-1].id]
+    text, _ = format_report(dataclasses.replace(ev, ood=[("dev", "p000", "none", 0.0)]), dt.date(2026, 11, 23))
     assert "held-out nDCG@5" in text and "out-of-domain prospects rated 'none' everywhere: 1/1" in text
     assert "heldout margin over" in text and "paired bootstrap interval" in text
-    _, ok = format_report(ev, [("dev", "p000", "weak", 0.5)], dt.date(2026, 11, 23))
+    _, ok = format_report(dataclasses.replace(ev, ood=[("dev", "p000", "weak", 0.5)]), dt.date(2026, 11, 23))
     assert not ok  # an out-of-domain prospect rated above "none" fails the run
 
-    dev_only = evaluate_all(matcher, [it for it in small if it.split == "dev"], dt.date(2026, 11, 23))
-    text, ok = format_report(dev_only, [("dev", "p000", "none", 0.0)], dt.date(2026, 11, 23))
+    dev_only = evaluate_all(fake_matcher, [it for it in small if it.split == "dev"], dt.date(2026, 11, 23))
+    text, ok = format_report(dataclasses.replace(dev_only, ood=[("dev", "p000", "none", 0.0)]), dt.date(2026, 11, 23))
     assert ok and "held-out targets not checked" in text
     assert "heldout margin over" not in text and "dev margin over" in text
 
@@ -97,9 +97,9 @@ def test_margin_interval_brackets_the_mean_and_collapses_when_every_prospect_agr
 
     dev = [it for it in items if it.split == "dev" and it.relevance][:20]
     same = {"engine": {it.id: 0.9 for it in dev}, "bm25 only": {it.id: 0.7 for it in dev}}
-    ev = Evaluation({"engine": {}, "bm25 only": {}}, same, dev)
+    ev = Evaluation({"engine": {}, "bm25 only": {}}, same, dev, [])
     assert ev.margin("dev/all", "bm25 only") == pytest.approx((0.2, 0.2, 0.2))
     mixed = {"engine": {it.id: (1.0 if k % 2 else 0.5) for k, it in enumerate(dev)}, "bm25 only": same["bm25 only"]}
-    mean, lo, hi = Evaluation({"engine": {}, "bm25 only": {}}, mixed, dev).margin("dev/all", "bm25 only")
+    mean, lo, hi = Evaluation({"engine": {}, "bm25 only": {}}, mixed, dev, []).margin("dev/all", "bm25 only")
     assert mean == pytest.approx(0.05) and lo < mean < hi
-    assert (lo, hi) == Evaluation({"engine": {}, "bm25 only": {}}, mixed, dev).margin("dev/all", "bm25 only")[1:]
+    assert (lo, hi) == Evaluation({"engine": {}, "bm25 only": {}}, mixed, dev, []).margin("dev/all", "bm25 only")[1:]

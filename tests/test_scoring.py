@@ -5,16 +5,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from matcher.scoring import (
-    PRESETS,
-    FusionWeights,
-    ScoringParams,
-    breadth_fit,
-    calibrate,
-    fit_level,
-    resolve_weights,
-    soft_or,
-)
+from matcher.options import PRESETS, resolve_weights
+from matcher.params import FusionWeights
+from matcher.scoring import breadth_fit, calibrate, fit_level, soft_or
 
 
 def test_calibrate_maps_range_linearly_and_clips() -> None:
@@ -62,9 +55,9 @@ def test_bad_weights_are_refused_with_a_reason(kwargs: dict, message: str) -> No
 
 
 def test_fit_levels() -> None:
-    p = ScoringParams(fit_thresholds=(0.3, 0.45, 0.6), in_domain_floor=0.45)
-    assert [fit_level(s, 0.9, p) for s in (0.1, 0.3, 0.5, 0.7)] == ["none", "weak", "good", "strong"]
-    assert fit_level(0.9, 0.2, p) == "none"  # not a biomedicine business at all
+    t = (0.3, 0.45, 0.6)
+    assert [fit_level(s, 0.9, t, 0.45) for s in (0.1, 0.3, 0.5, 0.7)] == ["none", "weak", "good", "strong"]
+    assert fit_level(0.9, 0.2, t, 0.45) == "none"  # not a biomedicine business at all
 
 
 @given(st.lists(st.floats(0, 1), max_size=8))
@@ -79,3 +72,24 @@ def test_spreadsheet_cells_are_neutralised() -> None:
 
     assert [safe_cell(v) for v in ["=1+1", "+86", "-x", "@a", "ok", 5]] == ["'=1+1", "'+86", "'-x", "'@a", "ok", 5]
     assert xlsx_cell("a\x01b") == "a\ufffdb" and xlsx_cell("=\x02") == "'=\ufffd"
+
+
+def test_tuned_parameters_reject_unknown_keys(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from matcher.params import ScoringParams, load_params
+
+    good = tmp_path / "engine.yaml"
+    good.write_text("params:\n  fold_ratio: 0.5\n  fusion: {dense: 0.2}\n", encoding="utf-8")
+    p = load_params(good)
+    assert p.fold_ratio == 0.5 and p.fusion.dense == 0.2 and p.modulation == ScoringParams().modulation
+    for bad in ("params:\n  fold_ration: 0.5\n", "params:\n  fusion: {dense: 0.2, densite: 1}\n"):
+        good.write_text(bad, encoding="utf-8")
+        with pytest.raises(ValueError, match="engine.yaml"):
+            load_params(good)
+
+
+def test_the_committed_parameters_load() -> None:
+    from matcher.kb import default_data_dir
+    from matcher.params import ScoringParams, load_params
+
+    p = load_params(default_data_dir().parent / "models" / "engine.yaml")
+    assert p != ScoringParams() and p.host_share == 0.8

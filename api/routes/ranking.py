@@ -8,33 +8,40 @@ from fastapi import APIRouter, Query
 from pydantic import ValidationError
 
 from matcher.engine import Matcher
+from matcher.options import MatchOptions, OptionError
+from matcher.options import PresetName as Preset
 from matcher.prospect import MAX_TEXT
 from matcher.ranking import Ranking
 
 from ..deps import MatcherDep, Reader
 from ..errors import ApiError, unprocessable
-from ..schemas import CompareRequest, Comparison, MatchRequest, Preset
+from ..schemas import CompareRequest, Comparison, MatchRequest
 
 router = APIRouter(tags=["ranking"])
 
 
-def run_match(m: Matcher, req: MatchRequest, top_k: int | None = None, expand: bool | None = None) -> Ranking:
+def run_match(
+    m: Matcher, req: MatchRequest, top_k: int | None = None, expand: bool | None = None, focus: tuple[str, ...] = ()
+) -> Ranking:
     try:
-        m.needs.check_known(req.needs)
+        m.index.needs.check_known(req.needs)
     except ValueError as err:
         raise ApiError(422, str(err), errors=[{"field": "needs", "message": str(err)}]) from err
     try:
-        return m.match(
-            req.prospect(),
+        opts = MatchOptions(
             top_k=top_k or req.top_k,
             preset=req.preset,
             weights={str(k): v for k, v in req.weights.items()} if req.weights else None,
             as_of=req.as_of,
             expand=req.expand if expand is None else expand,
+            focus=focus,
         )
+        return m.match_many([req.prospect()], opts)[0]
     except ValidationError as err:  # a field the engine's own model refuses (company_type …)
         raise unprocessable(err) from err
-    except ValueError as err:  # unknown need, bad weights …: the caller's input, said plainly
+    except OptionError as err:  # top_k beyond the candidates, bad weights …: the caller's input, said plainly
+        raise ApiError(422, str(err), errors=[{"field": err.field, "message": str(err)}]) from err
+    except ValueError as err:
         raise ApiError(422, str(err)) from err
 
 
@@ -51,12 +58,9 @@ def compare(req: CompareRequest, m: MatcherDep, _: Reader) -> Comparison:
         raise ApiError(422, f"unknown location id(s): {', '.join(unknown)}", errors=errors)
     if len(set(req.location_ids)) != len(req.location_ids):
         raise ApiError(422, "location_ids repeats an id", errors=[{"field": "location_ids", "message": "repeated id"}])
-    mr = MatchRequest(**req.model_dump(exclude={"location_ids"}), top_k=len(m.candidates), expand=True)
-    r = run_match(m, mr)
-    by_id = {x.location_id: x for x in r.matches}
-    return Comparison(
-        lang=r.lang, as_of=r.as_of, preset=r.preset, sectors=r.sectors, locations=[by_id[i] for i in req.location_ids]
-    )
+    mr = MatchRequest(**req.model_dump(exclude={"location_ids"}), expand=True)
+    r = run_match(m, mr, focus=tuple(req.location_ids))
+    return Comparison(lang=r.lang, as_of=r.as_of, preset=r.preset, sectors=r.sectors, locations=r.matches)
 
 
 def feature_collection(m: Matcher, ranking: Ranking | None, expanded: Ranking | None) -> dict[str, Any]:

@@ -15,10 +15,9 @@ import numpy as np
 from pydantic import ValidationError
 
 from ..engine import Matcher
-from ..explain import brief_reason, build_match
+from ..options import MatchOptions
 from ..prospect import Prospect
-from ..scoring import fit_level, resolve_weights
-from ..text import detect_lang
+from ..ranking import Ranking
 from .columns import Columns, parse_amount, parse_count
 from .read import Table
 from .store import EmbeddingStore
@@ -129,6 +128,28 @@ def chunks(items: list[Any], n: int) -> Iterator[list[Any]]:
         yield items[i : i + n]
 
 
+def project(ranking: Ranking, opts: BatchOptions) -> dict[str, Any]:
+    """What a list keeps of a ranking: per location id, name, score, fit and reason (all places); or, for one
+    place, its score, fit, reason, sector fit and first two clauses."""
+    if opts.location is None:
+        return {
+            "top": [
+                {"location_id": x.location_id, "name": x.name, "score": x.score, "fit": x.fit, "reason": x.reason}
+                for x in ranking.matches
+            ]
+        }
+    m = ranking.matches[0]
+    ev = [{"quote": e.quote, "doc": e.doc_id, "section": e.section, "validity": e.validity} for e in m.evidence[:2]]
+    return {"score": m.score, "fit": m.fit, "reason": m.reason, "sector": m.components.sector, "evidence": ev}
+
+
+def match_options(opts: BatchOptions) -> MatchOptions:
+    if opts.location is None:
+        return MatchOptions(top_k=opts.top, preset=opts.preset, as_of=opts.as_of)
+    # One place: every other place stays unfolded, so the place is scored on its own.
+    return MatchOptions(top_k=None, preset=opts.preset, as_of=opts.as_of, expand=True, focus=(opts.location,))
+
+
 def score_chunk(
     matcher: Matcher, store: EmbeddingStore, rows: list[tuple[int, dict[str, Any]]], cols: Columns, opts: BatchOptions
 ) -> list[Record]:
@@ -140,9 +161,9 @@ def score_chunk(
             ready.append((n, name, p))
         except ValueError as err:
             records.append(Record(n, str(cells.get(cols.name) or "") if cols.name else "", False, reason=str(err)))
-    w = resolve_weights(opts.preset)
-    as_of = opts.as_of or dt.date.today()
-    fp = f"{matcher.model_id}/{matcher.kb.content_hash}/{matcher.params_fingerprint}"  # once per chunk
+    mopts = matcher.check(match_options(opts))  # fixes the date once for the chunk
+    as_of = mopts.date()
+    fp = matcher.fingerprint  # once per chunk
     keys = {n: result_key(fp, opts, as_of, p) for n, _, p in ready}
     cached = store.results(list(keys.values()))
     todo = [(n, name, p) for n, name, p in ready if keys[n] not in cached]
@@ -151,40 +172,10 @@ def score_chunk(
         return records
     vecs = store.encode([p.text for _, _, p in todo])
     prospects = [p for _, _, p in todo]
-    sigs = matcher.signals_many([p.text for p in prospects], np.stack([vecs[p.text] for p in prospects]))
-    needs = [matcher.needs.read(p) for p in prospects]
-    prm = matcher.params
-    scored = matcher.score_many(
-        prospects, sigs, needs, w, as_of, prm, expand=opts.location is not None, model=matcher.sector_model
-    )
+    rankings = matcher.match_many(prospects, mopts, vectors=np.stack([vecs[p.text] for p in prospects]))
     fresh: dict[str, dict[str, Any]] = {}
-    for (n, name, p), sig, nd, sc in zip(todo, sigs, needs, scored, strict=True):
-        lang = p.lang or detect_lang(p.text)
-        if opts.location is None:
-            # The same entries as `Matcher.match(...).matches`, reduced to what a list needs.
-            top = []
-            for r in matcher.order(sc)[: opts.top]:
-                fit = fit_level(float(sc.sector[r]), sig.sectors.in_domain, prm)
-                loc = matcher.kb.locations[matcher.candidates[r]]
-                top.append(
-                    {
-                        "location_id": loc.id,
-                        "name": loc.name_zh if lang == "zh" else loc.name_en,
-                        "score": round(float(sc.score[r]), 4),
-                        "fit": fit,
-                        "reason": brief_reason(matcher, sc, r, lang, fit, nd),
-                    }
-                )
-            result: dict[str, Any] = {"top": top}
-        else:
-            row = matcher.candidates.index(opts.location)
-            fit = fit_level(float(sc.sector[row]), sig.sectors.in_domain, prm)
-            m = build_match(matcher, sc, row, 0, lang, fit, nd, [])
-            ev = [
-                {"quote": e.quote, "doc": e.doc_id, "section": e.section, "validity": e.validity}
-                for e in m.evidence[:2]
-            ]
-            result = {"score": m.score, "fit": m.fit, "reason": m.reason, "sector": m.components.sector, "evidence": ev}
+    for (n, name, _p), ranking in zip(todo, rankings, strict=True):
+        result = project(ranking, opts)
         records.append(Record(n, name, True, result))
         fresh[keys[n]] = result
     store.put_results(fresh)
@@ -201,7 +192,7 @@ def run_batch(
     progress: Callable[[int], None] = lambda n: None,
 ) -> list[Record]:
     """Every input row ends up exactly once in the returned records (scored or with a reason)."""
-    if opts.location is not None and opts.location not in matcher.candidates:
+    if opts.location is not None and opts.location not in matcher.index.row:
         raise ValueError(f"unknown location {opts.location!r}; see `GET /api/v1/parks` or data/parks/")
     bad = [Record(n, "", False, reason=why) for n, why in table.bad if n not in checkpoint.done]
     if bad:

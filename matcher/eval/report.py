@@ -8,9 +8,8 @@ from pathlib import Path
 import yaml
 
 from ..engine import Matcher
-from ..params import params_to_dict
-from ..ranker import SectorModel
-from ..scoring import ScoringParams
+from ..params import ScoringParams, params_to_dict
+from ..sector_model import SectorModel
 from .dataset import LabelledProspect
 from .run import LABELS, METRICS, Evaluation, groups
 
@@ -18,8 +17,8 @@ TARGETS = {"ndcg@5": 0.80, "hit_rate@3": 0.90}
 MARGIN = 0.10  # nDCG@5 above the best baseline, on held-out prospects
 
 
-def format_report(ev: Evaluation, ood: list[tuple[str, str, str, float]], as_of: dt.date) -> tuple[str, bool]:
-    results, items = ev.results, ev.items
+def format_report(ev: Evaluation, as_of: dt.date) -> tuple[str, bool]:
+    results, items, ood = ev.results, ev.items, ev.ood
     n = {g: len(part) for g, part in groups(items).items()}
     lines = [f"{len(items)} labelled prospects (as of {as_of}); held-out prospects were never used for tuning", ""]
     head = f"{'system':16} {'group':12} {'n':>3} " + " ".join(f"{LABELS[m]:>7}" for m in METRICS)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -12,7 +12,8 @@ LEVEL_RANK: dict[str, int] = {"province": 0, "city": 1, "district": 2, "park": 3
 ValidityStatus = Literal["in_force", "ended", "not_started"]
 
 ConditionField = Literal["revenue_cny", "headcount", "investment_cny", "stage", "company_type", "hk_macau"]
-STAGES = ("seed", "startup", "growth", "mature", "listed")
+Stage = Literal["seed", "startup", "growth", "mature", "listed"]  # a company's stage: the one list of them
+STAGES: tuple[str, ...] = get_args(Stage)
 COMPANY_TYPES = (
     "leader",
     "high_growth",

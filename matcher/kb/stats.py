@@ -72,3 +72,26 @@ def kb_stats(kb: KnowledgeBase) -> Stats:
             )
         )
     return st
+
+
+def format_stats(st: Stats, load_ms: float) -> str:
+    lines = [f"{st.measures} measures at {st.locations} locations (loaded and checked in {load_ms:.0f} ms)", ""]
+    lines.append("By document:")
+    for d in st.docs:
+        lines.append(f"  {d.doc:24} {d.measures:4} measures  {d.cited}/{d.leaf_sections} sections cited  {d.title}")
+    lines += ["", "By kind:"]
+    lines += [f"  {k:16} {n:4}" for k, n in st.by_kind.most_common()]
+    lines += ["", "By location level: " + ", ".join(f"{k} {n}" for k, n in st.by_level.items()), "By location:"]
+    lines += [f"  {k:32} {n:4}" for k, n in st.by_location.most_common()]
+    lines += ["", "Sections no measure cites:"]
+    for d in st.docs:
+        lines.append(f"  {d.doc}: " + (", ".join(d.uncited) if d.uncited else "none"))
+        for p, why in d.excused.items():
+            lines.append(f"      (carries no measure) {p}: {why}")
+    lines.append("")
+    lines.append(
+        f"{st.gaps} section(s) carrying measures are uncited"
+        if st.gaps
+        else "Every section that carries a measure is cited."
+    )
+    return "\n".join(lines)

@@ -14,15 +14,15 @@ from sqlalchemy import create_engine, text
 from api.config import Settings
 from api.db.repository import create_key
 from api.main import create_app
-from matcher import Matcher, MatcherConfig
+from matcher import Matcher
 
 PG = os.environ.get("TEST_DATABASE_URL")
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(not PG, reason="TEST_DATABASE_URL unset"))]
 
 
 @pytest.fixture(scope="session")
-def engine_matcher(tmp_path_factory: pytest.TempPathFactory) -> Matcher:
-    return Matcher.load(MatcherConfig(cache_dir=tmp_path_factory.mktemp("cache")))
+def engine_matcher(real_matcher: Matcher) -> Matcher:
+    return real_matcher
 
 
 def reset_postgres(url: str) -> None:

@@ -13,16 +13,15 @@ from hypothesis import HealthCheck, given, settings
 from api.config import Settings
 from api.db.repository import create_key
 from api.main import create_app
-from matcher import Matcher, MatcherConfig
+from matcher import Matcher
 
 MAX_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
 
 
 @pytest.fixture(scope="module")
-def app_and_key(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[object, str]]:
+def app_and_key(tmp_path_factory: pytest.TempPathFactory, real_matcher: Matcher) -> Iterator[tuple[object, str]]:
     tmp = tmp_path_factory.mktemp("fuzz")
-    m = Matcher.load(MatcherConfig(cache_dir=tmp / "cache"))
-    app = create_app(Settings(database_url=f"sqlite:///{tmp / 'fuzz.db'}", var_dir=tmp), matcher=m)
+    app = create_app(Settings(database_url=f"sqlite:///{tmp / 'fuzz.db'}", var_dir=tmp), matcher=real_matcher)
     with TestClient(app):  # runs the start-up: migrations, sessions
         with app.state.sessions() as s:
             _, token = create_key(session=s, name="fuzz", role="admin")

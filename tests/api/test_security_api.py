@@ -76,7 +76,7 @@ def test_server_errors_are_json_without_a_trace(client: TestClient, monkeypatch:
     def boom(*a: object, **k: object) -> None:
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(client.app.state.matcher, "match", boom)  # type: ignore[attr-defined]
+    monkeypatch.setattr(client.app.state.matcher, "match_many", boom)  # type: ignore[attr-defined]
     r = client.post(f"{V1}/match", json={"description": "疫苗"})
     assert r.status_code == 500
     assert r.json() == {"code": "internal_error", "message": "internal error", "errors": []}

@@ -38,7 +38,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
     env = {**os.environ, "MATCHER_VAR_DIR": str(var)}
     env.pop("DATABASE_URL", None)
     key = subprocess.run(
-        [sys.executable, "-m", "api.cli", "keys", "create", "--name", "browser", "--role", "editor"],
+        [sys.executable, "-m", "matcher", "keys", "create", "--name", "browser", "--role", "editor"],
         env=env,
         capture_output=True,
         text=True,

@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from matcher.ranker import FEATURES, SectorModel, fit_sector_model
+from matcher.sector_model import FEATURES, SectorModel, fit_sector_model
 
 
 def toy(n: int = 400, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

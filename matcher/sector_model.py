@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from .engine import Matcher, Signals
-    from .scoring import ScoringParams
+from .index import ProfileIndex
+from .params import ScoringParams
+from .query import Query
 
 FEATURES = [
     "own_specific",  # best fused relevance among the location's own sector-specific clauses
@@ -35,11 +34,12 @@ def _masked_max(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(out), out, 0.0)
 
 
-def features(mt: Matcher, sig: Signals, prm: ScoringParams) -> np.ndarray:
-    """candidates × FEATURES, from the per-clause channel scores of one prospect."""
+def features(index: ProfileIndex, query: Query, prm: ScoringParams) -> np.ndarray:
+    """candidates × FEATURES, from the per-clause channel scores of one query."""
+    sig = query.channels()
     rel = prm.fusion.fuse(sig.dense, sig.lexical, sig.taxonomy)
-    spec, gen = ~mt.generic, mt.generic
-    own = mt.depth == 0
+    spec, gen = ~index.generic, index.generic
+    own = index.depth == 0
     own_spec = np.where(own & spec[None, :], rel[None, :], 0.0)
     top2 = -np.sort(-own_spec, axis=1)[:, :2]
     cols = [
@@ -49,13 +49,13 @@ def features(mt: Matcher, sig: Signals, prm: ScoringParams) -> np.ndarray:
         _masked_max(own, sig.dense),
         _masked_max(own, sig.lexical),
         _masked_max(own, sig.taxonomy),
-        _masked_max((mt.depth == 1) & spec[None, :], rel),
-        _masked_max((mt.depth >= 2) & spec[None, :], rel),
-        mt.place_vector(sig.places),
-        mt.level_is("city"),
-        mt.level_is("district"),
+        _masked_max((index.depth == 1) & spec[None, :], rel),
+        _masked_max((index.depth >= 2) & spec[None, :], rel),
+        index.place_vector(query.places, prm.place_park_share, prm.place_parent_share),
+        index.level_is("city"),
+        index.level_is("district"),
         np.log1p(own.sum(axis=1)),
-        np.full(len(mt.candidates), sig.sectors.in_domain),
+        np.full(len(index.candidates), query.sectors.in_domain),
     ]
     return np.stack(cols, axis=1).astype(np.float32)
 

@@ -1,22 +1,38 @@
-"""Short reasons in the prospect's language, assembled only from the cited evidence."""
+"""Stage 4, explain: the shortlist, each entry with the cited clauses, usable incentives and a reason.
+
+Everything here comes from the index and the scored query; reasons are assembled only from cited evidence.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 
-from .kb import KnowledgeBase
-from .needs import NeedWeight
-from .ranking import Components, Evidence, Fit, IncentiveMatch, LocationMatch
-from .text import Lang
-
-if TYPE_CHECKING:
-    from .engine import Matcher, Scored
+from ..kb import KnowledgeBase
+from ..params import ScoringParams
+from ..query import Query
+from ..ranking import (
+    Components,
+    Evidence,
+    Fit,
+    IncentiveMatch,
+    LocationMatch,
+    NeedSignal,
+    PlaceSignal,
+    Ranking,
+    SectorSignal,
+)
+from ..scoring import fit_level
+from ..text import Lang
+from .score import Scored
 
 N_EVIDENCE = 3
 N_INCENTIVES = 5
+N_SECTORS = 5  # sectors shown as read from the description
+REASON_CITES = 2  # evidence a reason names
+REASON_INCENTIVES = 3
 
 FIT_ZH = {"strong": "高度契合", "good": "较为契合", "weak": "有一定关联", "none": "关联不明显"}
 FIT_EN = {"strong": "Strong fit", "good": "Good fit", "weak": "Weak fit", "none": "No clear fit"}
@@ -56,11 +72,11 @@ def reason(
             else f"{name}: no policy clause here speaks to this business."
         )
     parts = []
-    for e in cites[:2]:
+    for e in cites[:REASON_CITES]:
         where = f"{_doc(kb, e.doc_id, zh)} {e.section}"
         parts.append(f"{e.title}（{where}）" if zh else f"{e.title} ({where})")
-    ended = any(e.validity != "in_force" for e in cites[:2])
-    usable = list(usable[:3])
+    ended = any(e.validity != "in_force" for e in cites[:REASON_CITES])
+    usable = list(usable[:REASON_INCENTIVES])
     if zh:
         text = (
             f"{name}{FIT_ZH[fit]}：" + (f"区内的{hosts}与该企业业务契合；" if hosts else "") + "；".join(parts) + "。"
@@ -90,12 +106,12 @@ def evidence_rows(sc: Scored, r: int) -> list[int]:
     return [int(i) for i in top[np.lexsort((top, -contrib[top]))] if contrib[i] > 0]
 
 
-def incentive_rows(mt: Matcher, sc: Scored, r: int, needs: dict[str, NeedWeight]) -> list[tuple[int, list[str], float]]:
+def incentive_rows(query: Query, sc: Scored, r: int) -> list[tuple[int, list[str], float]]:
     """(measure, the needs it answers, its worth) for candidate `r`: for the weightiest needs, the best measure
     answering each; a measure answering several is listed once. Best first."""
     picked: dict[int, list[str]] = {}
     worth: dict[int, float] = {}
-    for nid, nw in sorted(needs.items(), key=lambda kv: (-kv[1].weight, kv[0])):
+    for nid, nw in sorted(query.needs.items(), key=lambda kv: (-kv[1].weight, kv[0])):
         if nid not in sc.per_need:
             continue
         which, usable = sc.per_need[nid]
@@ -103,45 +119,31 @@ def incentive_rows(mt: Matcher, sc: Scored, r: int, needs: dict[str, NeedWeight]
         if q > 0:
             picked.setdefault(i, []).append(nid)
             worth[i] = max(worth.get(i, 0.0), q * nw.weight)
-    best = sorted(worth, key=lambda j: (-worth[j], mt.measures[j][1].id))[:N_INCENTIVES]
+    measures = sc.index.measures
+    best = sorted(worth, key=lambda j: (-worth[j], measures[j][1].id))[:N_INCENTIVES]
     return [(i, picked[i], worth[i]) for i in best]
 
 
-def brief_reason(mt: Matcher, sc: Scored, r: int, lang: Lang, fit: Fit, needs: dict[str, NeedWeight]) -> str:
-    """The reason `build_match` gives for candidate `r`, without building the full entry (for batch lists)."""
-    zh = lang == "zh"
-    loc = mt.kb.locations[mt.candidates[r]]
-    cites = []
-    for i in evidence_rows(sc, r)[:2]:
-        m = mt.measures[i][1]
-        cites.append(Cite(m.title_zh if zh else m.title_en, m.source.doc, m.source.section, sc.status[m.source.doc]))
-    usable = [
-        mt.measures[i][1].title_zh if zh else mt.measures[i][1].title_en for i, _, _ in incentive_rows(mt, sc, r, needs)
-    ]
-    name = loc.name_zh if zh else loc.name_en
-    return reason(lang, name, fit, cites, usable, mt.kb, named=bool(sc.place[r] >= 1.0), hosts=host_name(mt, sc, r, zh))
-
-
-def host_name(mt: Matcher, sc: Scored, r: int, zh: bool) -> str | None:
+def host_name(sc: Scored, r: int, zh: bool) -> str | None:
     """The park whose fit lifted district `r`, by name, if one did."""
     if sc.host[r] < 0:
         return None
-    park = mt.kb.locations[mt.candidates[int(sc.host[r])]]
+    park = sc.index.kb.locations[sc.index.candidates[int(sc.host[r])]]
     return park.name_zh if zh else park.name_en
 
 
-def build_match(
-    mt: Matcher, sc: Scored, r: int, rank: int, lang: Lang, fit: Fit, needs: dict[str, NeedWeight], also: list[str]
-) -> LocationMatch:
+def location_match(query: Query, sc: Scored, r: int, rank: int, fit: Fit, also: list[str]) -> LocationMatch:
     """One shortlist entry: the location, its components, the clauses behind it and the incentives it offers."""
-    kb = mt.kb
-    loc_id = mt.candidates[r]
+    index = sc.index
+    kb = index.kb
+    loc_id = index.candidates[r]
     loc = kb.locations[loc_id]
+    lang = query.lang
     zh = lang == "zh"
     evidence = []
     contrib = sc.contrib(r)
     for i in evidence_rows(sc, r):
-        owner, m = mt.measures[i]
+        owner, m = index.measures[i]
         src = kb.sources[m.source.doc].source
         evidence.append(
             Evidence(
@@ -159,8 +161,8 @@ def build_match(
             )
         )
     incentives = []
-    for i, answered, worth in incentive_rows(mt, sc, r, needs):
-        owner, m = mt.measures[i]
+    for i, answered, worth in incentive_rows(query, sc, r):
+        owner, m = index.measures[i]
         status, checks = sc.eligibility.get(i, ("met", []))
         incentives.append(
             IncentiveMatch(
@@ -211,10 +213,68 @@ def build_match(
             [i.title for i in incentives],
             kb,
             named=bool(sc.place[r] >= 1.0),
-            hosts=host_name(mt, sc, r, zh),
+            hosts=host_name(sc, r, zh),
         ),
         evidence=evidence,
         incentives=incentives,
         also_in=also,
-        hosts=mt.candidates[int(sc.host[r])] if sc.host[r] >= 0 else None,
+        hosts=index.candidates[int(sc.host[r])] if sc.host[r] >= 0 else None,
+    )
+
+
+def explain(query: Query, sc: Scored, params: ScoringParams) -> Ranking:
+    """The ranking for one query: its shortlist (`options.top_k` entries, or the `options.focus` locations at
+    their ranks), with what was read from the description."""
+    index = sc.index
+    opts = query.options
+    lang: Lang = query.lang
+    order = sc.order()
+    also: dict[int, list[str]] = {}
+    for r, into in sc.folded.items():
+        also.setdefault(into, []).append(index.candidates[r])
+    in_domain = query.sectors.in_domain
+    if opts.focus:
+        rank_of = {r: k for k, r in enumerate(order, start=1)}
+        chosen = [(index.row[c], rank_of.get(index.row[c], 0)) for c in opts.focus]
+    else:
+        chosen = [(r, k) for k, r in enumerate(order[: opts.top_k or len(order)], start=1)]
+    matches = [
+        location_match(
+            query,
+            sc,
+            r,
+            rank,
+            fit_level(float(sc.sector[r]), in_domain, params.fit_thresholds, params.in_domain_floor),
+            sorted(also.get(r, [])),
+        )
+        for r, rank in chosen
+    ]
+    return Ranking(
+        lang=lang,
+        preset=opts.preset_name,
+        weights=opts.weights_resolved,
+        as_of=opts.date(),
+        model=index.model_id,
+        kb_hash=index.kb.content_hash,
+        sectors=[
+            SectorSignal(
+                id=s, name=index.sector_name(s, lang), confidence=round(c, 3), matched=query.sectors.matched.get(s, [])
+            )
+            for s, c in query.sectors.top(N_SECTORS)
+        ],
+        needs=[
+            NeedSignal(
+                id=n,
+                name=index.needs.names[n][0 if lang == "zh" else 1],
+                weight=round(nw.weight, 3),
+                source=nw.source,
+            )
+            for n, nw in sorted(query.needs.items(), key=lambda kv: (-kv[1].weight, kv[0]))
+        ],
+        in_domain=round(in_domain, 3),
+        places=[
+            PlaceSignal(id=lid, name=index.place_name(lid, lang), matched=term, weight=w)
+            for lid, (w, term) in sorted(query.places.items())
+        ],
+        matches=matches,
     )
