@@ -72,6 +72,7 @@ export function explain(err) {
   }
   if (err.status === 404) return t("err-404") + " " + msg;
   if (err.status === 409) return t("err-409") + msg;
+  if (err.status === 412) return t("err-412");
   if (err.status === 413) return t("err-413");
   if (err.status === 422) {
     const fields = (err.body.errors || []).map(e => `${e.field}: ${e.message}`).join("; ");
@@ -80,8 +81,8 @@ export function explain(err) {
   return t("err-500");
 }
 
-export async function request(path, { method = "GET", json, form } = {}) {
-  const headers = {};
+export async function request(path, { method = "GET", json, form, headers: extra = {} } = {}) {
+  const headers = { ...extra };
   const key = getKey();
   if (key) headers["X-API-Key"] = key;
   let body;
@@ -206,6 +207,7 @@ export function applyLang(root = document) {
 
 // Start a view: header, key dialog, strings; then the view's own start, once the key's role is known.
 export async function boot(current, start) {
+  window.addEventListener("beforeprint", () => $$("details").forEach(d => { d.open = true; }));
   document.body.prepend(header(current), keyDialog());
   applyLang();
   const key = getKey();
