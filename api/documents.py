@@ -50,7 +50,11 @@ class Span:
     start: int
     end: int
     section: str
-    primary: bool  # the measure's own citation, not one of its `also_cited`
+    citation: int  # which of the measure's citations: 0 is its source, then its `also_cited`
+
+    @property
+    def primary(self) -> bool:
+        return self.citation == 0
 
 
 def measure_spans(kb: KnowledgeBase, doc_id: str) -> list[Span]:
@@ -63,7 +67,7 @@ def measure_spans(kb: KnowledgeBase, doc_id: str) -> list[Span]:
                 continue
             span = quote_span(src, c.section, c.quote, index)
             if span is not None:
-                out.append(Span(m.id, span[0], span[1], c.section, n == 0))
+                out.append(Span(m.id, span[0], span[1], c.section, n))
     return sorted(out, key=lambda s: (s.start, -s.end, s.measure_id))
 
 
@@ -143,6 +147,6 @@ def document(kb: KnowledgeBase, doc_id: str, today: dt.date) -> dict[str, Any]:
         **summary(kb, doc_id, today),
         "text": src.text,
         "sections": sections,
-        "spans": [sp.__dict__ for sp in spans],
+        "spans": [{**sp.__dict__, "primary": sp.primary} for sp in spans],
         "measure_info": list(measures.values()),
     }

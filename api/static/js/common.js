@@ -19,7 +19,7 @@ export const $$ = (sel, root = document) => [...root.querySelectorAll(sel)];
 
 // h("a", {href, class, dataset: {...}, on: {click}}, child, ...): children are nodes or text (inserted as text).
 export function h(tag, attrs = {}, ...children) {
-  const el = tag.includes(":") ? document.createElementNS("http://www.w3.org/2000/svg", tag.split(":")[1]) : document.createElement(tag);
+  const el = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs || {})) {
     if (v === null || v === undefined || v === false) continue;
     if (k === "on") Object.entries(v).forEach(([ev, fn]) => el.addEventListener(ev, fn));
