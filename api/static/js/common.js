@@ -207,7 +207,9 @@ export function applyLang(root = document) {
 
 // Start a view: header, key dialog, strings; then the view's own start, once the key's role is known.
 export async function boot(current, start) {
-  window.addEventListener("beforeprint", () => $$("details").forEach(d => { d.open = true; }));
+  let closed = [];  // details opened for print, closed again after it
+  window.addEventListener("beforeprint", () => { closed = $$("details:not([open])"); closed.forEach(d => { d.open = true; }); });
+  window.addEventListener("afterprint", () => { closed.forEach(d => { d.open = false; }); closed = []; });
   document.body.prepend(header(current), keyDialog());
   applyLang();
   const key = getKey();

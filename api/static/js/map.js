@@ -30,6 +30,10 @@ function drawMarkers() {
     const { icon, size, label } = markerIcon(p);
     const marker = L.marker(latlng, { icon, keyboard: true, riseOnHover: true, zIndexOffset: p.shortlisted ? 1000 - p.rank : 0 });
     marker.on("click", () => select(p.id));
+    marker.on("keydown", e => {  // Leaflet's markers take the focus but act on Enter only for popups
+      const k = e.originalEvent.key;
+      if (k === "Enter" || k === " ") { e.originalEvent.preventDefault(); select(p.id); }
+    });
     marker.on("add", () => {
       const el = marker.getElement();
       el.setAttribute("role", "button");
