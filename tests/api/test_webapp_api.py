@@ -108,7 +108,7 @@ def test_every_view_is_served_with_a_policy_that_forbids_inline_script(web: Test
     csp = r.headers["content-security-policy"]
     assert "script-src 'self'" in csp and "style-src 'self'" in csp and "unsafe-inline" not in csp
     html = r.text
-    assert "<script>" not in html and " style=" not in html and "http" not in html.replace('http-equiv', '')
+    assert "<script>" not in html and " style=" not in html and "http" not in html.replace("http-equiv", "")
     assert '<script type="module" src="/static/js/' in html
 
 

@@ -45,7 +45,9 @@ class Served:
     runs: list[int] = field(default_factory=list)  # one entry per engine run (Matcher.match call)
 
     def api(self, method: str, path: str, role: str = "editor", **kw: Any) -> httpx.Response:
-        return httpx.request(method, self.base + "/api/v1" + path, headers={"X-API-Key": self.keys[role]}, timeout=60, **kw)
+        return httpx.request(
+            method, self.base + "/api/v1" + path, headers={"X-API-Key": self.keys[role]}, timeout=60, **kw
+        )
 
 
 @pytest.fixture(scope="session")
@@ -105,7 +107,10 @@ def page(browser: Any) -> Iterator[Any]:
     pg = context.new_page()
     problems: list[str] = []
     pg.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-    pg.on("console", lambda m: problems.append(m.text) if m.type == "error" and "Content Security Policy" in m.text else None)
+    pg.on(
+        "console",
+        lambda m: problems.append(m.text) if m.type == "error" and "Content Security Policy" in m.text else None,
+    )
     yield pg
     context.close()
     assert not problems, problems

@@ -26,9 +26,7 @@ def company_list(path: Path) -> list[list[str]]:
     return rows
 
 
-def test_a_gbk_list_is_scored_with_progress_and_both_files_download(
-    served: Served, page: Any, tmp_path: Path
-) -> None:
+def test_a_gbk_list_is_scored_with_progress_and_both_files_download(served: Served, page: Any, tmp_path: Path) -> None:
     rows = company_list(tmp_path / "名单.csv")
     page.goto(served.base + "/batches?for=nansha")
     expect(page.locator("#batch-needs")).to_be_visible()  # uploading needs an editor key
@@ -67,6 +65,11 @@ def test_a_gbk_list_is_scored_with_progress_and_both_files_download(
     assert [r[:5] for r in result[1:]] == [r for r in rows[1:] if r[2]]
     with files["errors"].open(encoding="utf-8-sig", newline="") as f:
         errors = list(csv.DictReader(f))
-    assert [e["公司名称"] for e in errors] == ["企业050有限公司", "企业100有限公司", "企业150有限公司", "企业200有限公司"]
+    assert [e["公司名称"] for e in errors] == [
+        "企业050有限公司",
+        "企业100有限公司",
+        "企业150有限公司",
+        "企业200有限公司",
+    ]
     expect(page.locator("#jobs tbody tr")).to_have_count(1)
     check_view(page, "batches")

@@ -14,7 +14,11 @@ AAV = "我们是一家专注于AAV基因治疗载体工艺开发和GMP生产的C
 
 
 def centres(page: Any, sel: str) -> list[tuple[float, float, float]]:
-    return [(b["x"] + b["width"] / 2, b["y"] + b["height"] / 2, b["width"]) for b in (e.bounding_box() for e in page.locator(sel).all()) if b]
+    return [
+        (b["x"] + b["width"] / 2, b["y"] + b["height"] / 2, b["width"])
+        for b in (e.bounding_box() for e in page.locator(sel).all())
+        if b
+    ]
 
 
 def test_map_search_explain_compare_export_and_save(served: Served, page: Any, tmp_path: Path) -> None:

@@ -12,7 +12,13 @@ from tests.browser.conftest import Served, check_view, paste_key
 
 
 def save(served: Served, name: str, owner: str, tags: list[str]) -> int:
-    body = {"description": "抗体药物CDMO，计划建设GMP车间", "name": name, "owner": owner, "tags": tags, "as_of": "2026-11-23"}
+    body = {
+        "description": "抗体药物CDMO，计划建设GMP车间",
+        "name": name,
+        "owner": owner,
+        "tags": tags,
+        "as_of": "2026-11-23",
+    }
     r = served.api("POST", "/prospects", json=body)
     assert r.status_code == 201, r.text
     return int(r.json()["id"])
@@ -46,7 +52,12 @@ def test_an_editor_moves_a_prospect_through_the_pipeline_and_a_viewer_cannot(
     check_view(page, "pipeline")
 
     page.locator(f"#pipeline-table a[href='/pipeline/{pid}']").click()
-    for label, status in (("已联系", "contacted"), ("考察中", "visiting"), ("洽谈中", "negotiating"), ("已签约", "signed")):
+    for label, status in (
+        ("已联系", "contacted"),
+        ("考察中", "visiting"),
+        ("洽谈中", "negotiating"),
+        ("已签约", "signed"),
+    ):
         page.get_by_role("button", name=f"推进到“{label}”").click()
         expect(page.locator("#current-status")).to_have_attribute("data-status", status)
     expect(page.locator(".history li")).to_have_count(5)
