@@ -109,6 +109,7 @@ def test_map_search_explain_compare_export_and_save(served: Served, page: Any, t
     saved = served.api("GET", "/prospects", params={"q": "AAV"}).json()
     assert saved["items"][0]["name"] == "某AAV企业" and saved["items"][0]["snapshots"][0]["top"][0] == "nansha"
 
+    page.locator("#shortlist .pick").first.click()
     check_view(page, "map")
     page.get_by_role("button", name="English").click()
     expect(page.locator(".brand")).to_have_text("Guangdong Biomedicine Investment")
