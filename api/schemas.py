@@ -141,6 +141,14 @@ class SnapshotInfo(BaseModel):
     preset: str
     as_of: str
     top: list[str] = Field(description="Location ids of the shortlist, best first.")
+    sectors: list[str] = Field(default_factory=list, description="The sectors the prospect was read as, best first.")
+
+
+class StatusChange(BaseModel):
+    at: dt.datetime
+    from_status: str | None
+    to_status: str
+    by_key: str | None = Field(description="The prefix of the key that made the change.")
 
 
 class ProspectOut(BaseModel):
@@ -155,6 +163,7 @@ class ProspectOut(BaseModel):
     created_at: dt.datetime
     updated_at: dt.datetime
     snapshots: list[SnapshotInfo]
+    history: list[StatusChange] = Field(default_factory=list)
 
 
 class ProspectList(BaseModel):
