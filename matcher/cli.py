@@ -111,6 +111,10 @@ def _format_stats(st: Stats, load_ms: float) -> str:
         lines.append(f"  {d.doc:24} {d.measures:4} measures  {d.cited}/{d.leaf_sections} sections cited  {d.title}")
     lines += ["", "By kind:"]
     lines += [f"  {k:16} {n:4}" for k, n in st.by_kind.most_common()]
+    lines += ["", "By modality (offer and resource are usable incentives):"]
+    lines += [f"  {k:16} {n:4}" for k, n in st.by_modality.most_common()]
+    lines += ["", "Amounts by role: " + ", ".join(f"{k} {n}" for k, n in st.by_amount_role.most_common())]
+    lines += [f"Measures with their own dates ({len(st.own_dates)}): " + ", ".join(st.own_dates)]
     lines += ["", "By location level: " + ", ".join(f"{k} {n}" for k, n in st.by_level.items()), "By location:"]
     lines += [f"  {k:32} {n:4}" for k, n in st.by_location.most_common()]
     lines += ["", "Sections no measure cites:"]

@@ -16,7 +16,7 @@ from .chains import Chains
 from .encoders import Encoder, create_encoder, encode_cached, model_id_of
 from .explain import build_match
 from .kb import KnowledgeBase, default_data_dir, load_kb
-from .kb.models import ALL_SECTORS, Location, Measure, ValidityStatus
+from .kb.models import ALL_SECTORS, NOT_CANDIDATES, Location, Measure, ValidityStatus
 from .lexical.tfidf import TfidfIndex
 from .needs import ELIGIBILITY_FACTOR, NeedsReader, NeedWeight, eligibility
 from .params import load_params
@@ -153,7 +153,7 @@ class Matcher:
         pairs = np.argwhere(self.sector_mask > 0)  # (measure, sector), by measure
         self.tag_sector, self.tag_weight = pairs[:, 1], self.sector_mask[pairs[:, 0], pairs[:, 1]]
         self.tag_measures, self.tag_start = np.unique(pairs[:, 0], return_index=True)
-        self.candidates = sorted(loc.id for loc in kb.locations.values() if loc.level != "province")
+        self.candidates = sorted(loc.id for loc in kb.locations.values() if loc.level not in NOT_CANDIDATES)
         # How far up the chain each measure sits for each candidate: 0 own, 1 parent, …; -1 not inherited.
         self.depth = np.full((len(self.candidates), n), -1, dtype=np.int8)
         for r, loc_id in enumerate(self.candidates):

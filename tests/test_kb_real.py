@@ -97,7 +97,12 @@ def test_stated_figures_are_recorded(real_kb: KnowledgeBase) -> None:
     texts = {squash(a[0]) for a in amounts}
     assert any("5-10亿元" in t for t in texts)
     assert any("25%" in t for t in texts)
-    assert any("50%" in t for t in texts) and any("30%" in t for t in texts)
+    roles = {squash(a.text): a.role for _, m in real_kb.measures.values() for a in m.amounts}
+    assert roles["5-10亿元"] == "fund_size"  # the sub-fund's size, not what a company gets
+    assert roles["25%"] != "benefit"  # the province urges cities to grant it; no company is entitled to it
+    # The seed and VC funds' loss tolerances govern the funds' managers: stated in the offer, not an amount.
+    _, tolerance = real_kb.measures["nansha.fund-loss-tolerance"]
+    assert "50%" in tolerance.offer_zh and "30%" in tolerance.offer_zh and not tolerance.amounts
     conds = [c for _, m in real_kb.measures.values() for c in m.conditions if c.field == "revenue_cny"]
     assert any(c.min == 10_000_000 and c.max == 20_000_000 for c in conds)
 
