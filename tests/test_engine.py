@@ -87,10 +87,10 @@ def test_deterministic(fake_matcher: Matcher) -> None:
     assert fake_matcher.match(text, as_of=AS_OF).to_dict() == fake_matcher.match(text, as_of=AS_OF).to_dict()
 
 
-def test_province_is_never_a_candidate_and_folded_parks_point_at_ancestors(fake_matcher: Matcher) -> None:
+def test_province_and_region_are_never_candidates_and_folded_parks_point_at_ancestors(fake_matcher: Matcher) -> None:
     r = fake_matcher.match("人工晶体和角膜接触镜生产企业", top_k=len(fake_matcher.candidates), as_of=AS_OF)
     ids = [m.location_id for m in r.matches]
-    assert "guangdong" not in ids
+    assert "guangdong" not in ids and "gba-mainland" not in ids  # the province and the region only pass measures down
     folded = [p for m in r.matches for p in m.also_in]
     assert not set(folded) & set(ids)
     for m in r.matches:
