@@ -12,7 +12,7 @@ from matcher.ranking import LocationMatch, SectorSignal
 
 Preset = Literal["balanced", "sector-first", "incentive-first"]
 Status = Literal["lead", "contacted", "visiting", "negotiating", "signed", "lost"]
-MAX_CANDIDATES = 38
+MAX_CANDIDATES = 41  # the landing candidates in data/parks (locations less the province and the region)
 
 
 class ProspectFields(BaseModel):

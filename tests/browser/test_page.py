@@ -61,7 +61,7 @@ def test_officer_flow(server: tuple[str, str], tmp_path: Path) -> None:
         page = browser.new_page(viewport={"width": 1280, "height": 800}, accept_downloads=True)
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(base + "/")
-        expect(page.locator("#markers circle")).to_have_count(38)
+        expect(page.locator("#markers circle")).to_have_count(41)
         expect(page.locator("#map path.province")).to_have_count(1)
 
         # Submit a prospect: shortlist, ranked markers and the first explanation appear.
