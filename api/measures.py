@@ -8,34 +8,24 @@ from typing import Any
 from matcher.kb import KnowledgeBase
 from matcher.kb.models import Location, Measure
 
-USABLE = ("offer", "resource")
-# Before measures carry a modality (issue 14), the kind says roughly what a measure is.
-RESOURCE_KINDS = ("platform", "carrier", "land")
-ORIENTATION_KINDS = ("sector_focus",)
-
 
 def validity_of(kb: KnowledgeBase, m: Measure, day: dt.date) -> dict[str, Any]:
     """The measure's own period where it has one, else its document's; and its status on `day`."""
-    own = getattr(m, "valid", None)
-    period = own if own is not None else kb.sources[m.source.doc].source.period
-    start, end = getattr(period, "start", None), getattr(period, "end", None)
-    status = "not_started" if start and day < start else "ended" if end and day > end else "in_force"
-    return {"status": status, "start": start, "end": end, "text": getattr(period, "text", ""), "own": own is not None}
-
-
-def modality_of(m: Measure) -> str | None:
-    value = getattr(m, "modality", None)
-    return str(value) if value is not None else None
+    period = kb.period_of(m)
+    return {
+        "status": period.status(day),
+        "start": period.start,
+        "end": period.end,
+        "text": period.text,
+        "own": m.valid is not None,
+    }
 
 
 def group_of(m: Measure, status: str) -> str:
     """offers | resources | focus | context | ended: the profile section a measure is listed under."""
-    modality = modality_of(m)
-    if modality is None:
-        modality = "resource" if m.kind in RESOURCE_KINDS else "orientation" if m.kind in ORIENTATION_KINDS else "offer"
-    if modality in USABLE:
-        return "ended" if status == "ended" else "offers" if modality == "offer" else "resources"
-    return "focus" if modality == "orientation" else "context"
+    if m.usable:
+        return "ended" if status == "ended" else "offers" if m.modality == "offer" else "resources"
+    return "focus" if m.modality == "orientation" else "context"
 
 
 def section_index(kb: KnowledgeBase, doc_id: str, path: str) -> int | None:
@@ -49,14 +39,11 @@ def measure_view(kb: KnowledgeBase, owner: Location, m: Measure, place: Location
     src = kb.sources[m.source.doc].source
     validity = validity_of(kb, m, day)
     inherited = owner.id != place.id
-    amounts = []
-    for a in m.amounts:
-        role = getattr(a, "role", None)
-        amounts.append({**a.model_dump(mode="json"), "role": role})
+    amounts = [a.model_dump(mode="json") for a in m.amounts]
     return {
         "id": m.id,
         "kind": m.kind,
-        "modality": modality_of(m),
+        "modality": m.modality,
         "group": group_of(m, validity["status"]),
         "sectors": list(m.sectors),
         "needs": list(m.needs),

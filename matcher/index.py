@@ -16,7 +16,7 @@ from .chains import Chains, Groups
 from .eligibility import ELIGIBILITY_FACTOR, eligibility
 from .encoders import Encoder, encode_cached, model_id_of
 from .kb import KnowledgeBase
-from .kb.models import ALL_SECTORS, Location, Measure, Stage
+from .kb.models import ALL_SECTORS, NOT_CANDIDATES, Location, Measure, Stage
 from .lexical.tfidf import TfidfIndex
 from .needs import NeedsReader
 from .places import PlaceReader
@@ -109,7 +109,7 @@ class ProfileIndex:
                     mask[i, col[s]] = 1.0
         pairs = np.argwhere(mask > 0)
         tag_measures, tag_start = np.unique(pairs[:, 0], return_index=True)
-        candidates = tuple(sorted(loc.id for loc in kb.locations.values() if loc.level != "province"))
+        candidates = tuple(sorted(loc.id for loc in kb.locations.values() if loc.level not in NOT_CANDIDATES))
         row = {c: r for r, c in enumerate(candidates)}
         depth = np.full((len(candidates), n), -1, dtype=np.int8)
         for r, loc_id in enumerate(candidates):

@@ -80,14 +80,15 @@ def test_every_quote_is_highlighted_where_it_sits_in_its_document(web: TestClien
 
 def test_a_place_profile_says_what_it_offers_inherits_and_has_lost(web: TestClient) -> None:
     p = web.get(f"{V1}/places/ns-bio-valley", params={"as_of": "2026-11-23"}).json()
-    assert [a["id"] for a in p["ancestors"]] == ["nansha", "guangzhou", "guangdong"]
+    assert [a["id"] for a in p["ancestors"]] == ["nansha", "guangzhou", "gba-mainland", "guangdong"]
     own = [m for m in p["measures"] if not m["inherited"]]
     assert own and all(m["location_id"] == "ns-bio-valley" and m["source_label_zh"] is None for m in own)
     inherited = [m for m in p["measures"] if m["inherited"]]
     gz = next(m for m in inherited if m["location_id"] == "guangzhou")
     assert gz["source_label_zh"] == "来自广州市（广州2018行动方案）" and gz["validity"]["status"] == "ended"
     assert gz["group"] in ("ended", "focus", "context")
-    assert {m["group"] for m in inherited if m["validity"]["status"] == "in_force"} <= {"offers", "resources", "focus"}
+    in_force = {m["group"] for m in inherited if m["validity"]["status"] == "in_force"}
+    assert in_force <= {"offers", "resources", "focus", "context"} and "ended" not in in_force
     assert all(m["section_index"] is not None for m in p["measures"])
     assert web.get(f"{V1}/places/nowhere").status_code == 404
 
