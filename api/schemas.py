@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from matcher.kb.models import Stage
 from matcher.options import PresetName as Preset
 from matcher.prospect import MAX_TEXT, Prospect
-from matcher.ranking import LocationMatch, SectorSignal
+from matcher.ranking import LocationMatch, RankLevel, SectorSignal
 
 Status = Literal["lead", "contacted", "visiting", "negotiating", "signed", "lost"]
 # The schema's bound; the engine checks against the knowledge base's candidate count and names the field.
@@ -52,6 +52,10 @@ class RankOptions(BaseModel):
     )
     as_of: dt.date | None = Field(default=None, description="Validity date, YYYY-MM-DD (default today).")
     expand: bool = False
+    level: RankLevel = Field(
+        default="landing",
+        description="landing: parks, zones, districts, and cities with nothing below them; city: cities.",
+    )
 
 
 class MatchRequest(ProspectFields, RankOptions):

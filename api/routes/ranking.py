@@ -35,6 +35,7 @@ def run_match(
             as_of=req.as_of,
             expand=req.expand if expand is None else expand,
             focus=focus,
+            level=req.level,
         )
         return m.match_many([req.prospect()], opts)[0]
     except ValidationError as err:  # a field the engine's own model refuses (company_type …)
@@ -78,6 +79,7 @@ def feature_collection(m: Matcher, ranking: Ranking | None) -> dict[str, Any]:
             "name_zh": loc.name_zh,
             "name_en": loc.name_en,
             "level": loc.level,
+            "landing": bool(m.index.landing[m.index.row[loc_id]]),
             "city": city.id if city else None,
             "coordinate_precision": loc.coordinates.precision,
             "rank": x.rank if x else None,

@@ -32,6 +32,7 @@ def features(m: Matcher, ranking: Ranking, shortlisted: int) -> dict[str, Any]:
             "name_zh": loc.name_zh,
             "name_en": loc.name_en,
             "level": loc.level,
+            "landing": bool(m.index.landing[m.index.row[loc_id]]),
             "city": city.id if city else None,
             "coordinate_precision": loc.coordinates.precision,
             "rank": x.rank if x else None,
