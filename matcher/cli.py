@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from .cli_extract import extract, extract_eval
 from .kb import KBError, default_data_dir, load_kb
 from .kb.imports import import_measures
 from .kb.load import check_kb, read_kb
@@ -125,6 +126,10 @@ def _format_stats(st: Stats, load_ms: float) -> str:
         else "Every section that carries a measure is cited."
     )
     return "\n".join(lines)
+
+
+kb.add_command(extract)
+kb.add_command(extract_eval)
 
 
 @kb.command(name="import")
