@@ -38,7 +38,7 @@ def extract(
     data_dir: Path, file: Path, doc_id: str, exclude: tuple[str, ...], output: Path | None, allow_unnumbered: bool
 ) -> None:
     """Propose measures from FILE (.txt, .docx, .pdf with a text layer, .html) for review and `kb import`."""
-    from .kb.extract import ExtractError, ExtractOptions, Extractor, dump_staging, write_outputs
+    from .kb.extract import ExtractError, ExtractOptions, Extractor, dump_staging, read_file, write_outputs
 
     try:
         kb = load_kb(data_dir)
@@ -61,7 +61,9 @@ def extract(
     if doc_id in kb.sources:  # re-extracting a known document: cite sections as its manifest numbers them
         options.parts = [Part(p.label, p.starts, p.ledger) for p in kb.sources[doc_id].source.parts]
     try:
-        ex = Extractor(kb, options.exclude_docs).extract_file(file, options, progress)
+        doc = read_file(file)  # bad files fail here, before any training
+        progress("read", 0.05)
+        ex = Extractor(kb, options.exclude_docs).run(doc, file.name, options, progress)
     except ExtractError as err:
         raise click.ClickException(f"{file.name}: {err}") from err
     checked = ("quote", "kind", "modality", "sectors", "location")

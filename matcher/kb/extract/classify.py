@@ -33,8 +33,12 @@ _RESOURCE = re.compile(r"平台|基地|园区|园|中心|载体|孵化器|实验
 
 
 def candidate(unit: Unit) -> bool:
-    """Units that may be measures: sentences and cells, and heading lines that carry their content."""
-    return unit.role == "text" or (unit.role == "heading" and len(squash(unit.text)) > LONG_HEADING)
+    """Units that may be measures: sentences and cells, and heading lines that carry their content (a clause
+    after a comma, or a long line), unlike a title such as "（一）加强组织领导。"."""
+    if unit.role == "text":
+        return True
+    body = squash(unit.text)
+    return unit.role == "heading" and (len(body) > LONG_HEADING or "，" in body or "," in body)
 
 
 def _vec(ngrams: tuple[int, int], max_features: int) -> TfidfVectorizer:
@@ -132,7 +136,7 @@ class MeasureFilter:
         self.ctx_vec = _vec((1, 2), 10000)
         x = self._features([u for u, _ in units], fit=True)
         y = np.array([int(p) for _, p in units])
-        self.model = LogisticRegression(max_iter=3000, C=3.0, class_weight="balanced")
+        self.model = LogisticRegression(solver="liblinear", C=3.0, class_weight="balanced")
         self.model.fit(x, y)
 
     def _features(self, units: Sequence[Unit], *, fit: bool = False) -> sp.csr_matrix:

@@ -194,6 +194,7 @@ def _phrase(sentence: str, m: re.Match[str]) -> str:
     head = sentence[max(0, start - 14) : start]
     cut = max(head.rfind(c) for c in "，。；：:、（）()“”")
     head = head[cut + 1 :]
+    head = re.split(r"[\d%万元]", head)[-1].lstrip("的")  # after a revenue band: 1000万元的科技型中小企业
     verb = re.search(r".*(?:支持|鼓励|引进|培育|吸引|对|为|推动|面向|服务|建立|瞄准)", head)
     if verb:
         head = head[verb.end() :]
@@ -213,8 +214,11 @@ def conditions(sentence: str) -> list[ConditionProposal]:
             lo, hi = _bounds(a * scale, None if b is None else b * scale, "", m.group(4) or "以上")
             out.append(ConditionProposal(m.group().strip(), fld, lo, hi))
     types: dict[str, list[str | bool]] = {}
+    seen: list[tuple[int, int]] = []
     for ct, words in _COMPANY_TYPES:
-        for m in re.finditer(words, sentence):
+        m = re.search(words, sentence)  # the first mention names the type; later ones are usually facilities
+        if m and not any(m.start() < e and s < m.end() for s, e in seen):
+            seen.append((m.start(), m.end()))
             text = _phrase(sentence, m)
             types.setdefault(text, [])
             if ct not in types[text]:
@@ -234,7 +238,7 @@ def conditions(sentence: str) -> list[ConditionProposal]:
 
 # --- dates -----------------------------------------------------------------------------
 
-_YEAR_END = re.compile(r"(?:到|至|力争到|力争|截至)?\s*(20\d\d)\s*年(?:底|前|末)?")
+_YEAR_END = re.compile(r"(?:到|至|力争到|力争|截至)?\s*(20\d\d)\s*年(?:底|前|末)?(?:力争|前后)?")
 
 
 def validity(sentence: str) -> Validity | None:
@@ -244,6 +248,6 @@ def validity(sentence: str) -> Validity | None:
         return None
     year = int(m.group(1))
     text = m.group().strip()
-    if re.match(r"到|至|力争|截至", text) or re.search(r"底|前|末", text):
+    if re.match(r"到|至|力争|截至", text) or re.search(r"底|前|末|力争", text):
         return Validity(None, dt.date(year, 12, 31), text)
     return Validity(dt.date(year, 1, 1), dt.date(year, 12, 31), text)

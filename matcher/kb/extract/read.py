@@ -47,10 +47,12 @@ def decode(data: bytes) -> tuple[str, list[str], list[Gap]]:
     lines = data.split(b"\n")
     out: list[str] = []
     legacy: list[int] = []
+    utf8 = 0  # lines with non-ASCII characters that are valid UTF-8
     gaps: list[Gap] = []
     for n, raw in enumerate(lines, 1):
         try:
             out.append(raw.decode("utf-8"))
+            utf8 += not raw.isascii()
             continue
         except UnicodeDecodeError:
             pass
@@ -60,7 +62,7 @@ def decode(data: bytes) -> tuple[str, list[str], list[Gap]]:
         except UnicodeDecodeError:
             out.append(raw.decode("gb18030", errors="replace"))
             gaps.append(Gap(f"line {n}", "bytes that are neither UTF-8 nor GB18030 (shown as �)"))
-    if len(legacy) + len(gaps) == len(lines):
+    if utf8 == 0:
         notes = ["decoded as GB18030 (GBK)"]
     else:
         shown = ", ".join(map(str, legacy[:10])) + (" …" if len(legacy) > 10 else "")
