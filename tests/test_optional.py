@@ -7,7 +7,7 @@ CODE = """
 import sys
 for name in ("fastapi", "sqlalchemy", "starlette", "uvicorn", "alembic", "api"):
     sys.modules[name] = None  # importing any of these now fails
-import matcher, matcher.engine, matcher.cli, matcher.eval, matcher.bench
+import matcher, matcher.engine, matcher.cli, matcher.eval, matcher.bench, matcher.kb.extract
 from matcher import Matcher, Prospect, Ranking
 print("ok")
 """

@@ -12,7 +12,16 @@ from matcher.kb.extract.numbers import parse_number
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("5", 5.0), ("1.5", 1.5), ("1,000", 1000.0), ("五", 5.0), ("十二", 12.0), ("两", 2.0), ("一百", 100.0), ("x", None)],
+    [
+        ("5", 5.0),
+        ("1.5", 1.5),
+        ("1,000", 1000.0),
+        ("五", 5.0),
+        ("十二", 12.0),
+        ("两", 2.0),
+        ("一百", 100.0),
+        ("x", None),
+    ],
 )
 def test_numbers(text: str, value: float | None) -> None:
     assert parse_number(text) == value

@@ -34,7 +34,9 @@ def test_units_carry_section_role_and_exact_offsets() -> None:
 
 
 def test_lead_lines_and_short_labels() -> None:
-    seg = segment("一、任务\n1.建设平台。支持企业建设公共技术服务平台。（牵头单位：科技局，配合单位：卫健局）\n创新药。\n")
+    seg = segment(
+        "一、任务\n1.建设平台。支持企业建设公共技术服务平台。（牵头单位：科技局，配合单位：卫健局）\n创新药。\n"
+    )
     roles = {u.text: u.role for u in seg.units}
     assert roles["支持企业建设公共技术服务平台。"] == "text"
     assert roles["（牵头单位：科技局，配合单位：卫健局）"] == "lead"

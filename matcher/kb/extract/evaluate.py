@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from ..base import KnowledgeBase
 from ..models import Measure
+from ..sections import squash
 from .propose import ExtractOptions, Extractor
 from .read import read_file
 from .training import SpanFinder, covers
@@ -39,6 +40,8 @@ class DocScore:
     amounts_stated: float | None  # exact match over pairs where either side states an amount
     amounts_stated_pairs: int
     seconds: float
+    proposal_chars: float = 0.0  # mean quote length, whitespace removed
+    curated_chars: float = 0.0
 
     @property
     def recall(self) -> float:
@@ -129,6 +132,8 @@ def score_document(kb: KnowledgeBase, doc: str, threshold: float | None = None) 
         amounts_stated=sum(stated) / len(stated) if stated else None,
         amounts_stated_pairs=len(stated),
         seconds=time.perf_counter() - t0,
+        proposal_chars=sum(len(squash(p.quote)) for p in ex.proposals) / max(len(ex.proposals), 1),
+        curated_chars=sum(len(squash(m.source.quote)) for _, m, _ in curated) / max(len(curated), 1),
     )
 
 
@@ -161,6 +166,10 @@ def format_report(report: Report) -> str:
         f"{'mean over documents':24} {'':4} {'':4} {f(mean['recall']):>6} {f(mean['precision']):>6} "
         f"{f(mean['modality']):>6} {f(mean['kind']):>6} {f(mean['location']):>6} {f(mean['sector_f1']):>6} "
         f"{f(mean['amounts']):>6} {f(report.mean('amounts_stated')):>10}"
+    )
+    lines.append(
+        f"mean quote length: proposals {report.mean('proposal_chars') or 0:.0f} characters, "
+        f"curated {report.mean('curated_chars') or 0:.0f} (a proposal is a whole sentence or clause)"
     )
     lines += [
         "",

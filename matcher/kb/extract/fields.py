@@ -216,10 +216,10 @@ def conditions(sentence: str) -> list[ConditionProposal]:
     types: dict[str, list[str | bool]] = {}
     seen: list[tuple[int, int]] = []
     for ct, words in _COMPANY_TYPES:
-        m = re.search(words, sentence)  # the first mention names the type; later ones are usually facilities
-        if m and not any(m.start() < e and s < m.end() for s, e in seen):
-            seen.append((m.start(), m.end()))
-            text = _phrase(sentence, m)
+        first = re.search(words, sentence)  # the first mention names the type; later ones are usually facilities
+        if first and not any(first.start() < e and s < first.end() for s, e in seen):
+            seen.append((first.start(), first.end()))
+            text = _phrase(sentence, first)
             types.setdefault(text, [])
             if ct not in types[text]:
                 types[text].append(ct)
