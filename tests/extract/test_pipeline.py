@@ -11,8 +11,8 @@ import yaml
 
 from matcher.kb import KnowledgeBase, load_kb
 from matcher.kb.extract import (
-    ExtractOptions,
     Extraction,
+    ExtractOptions,
     Extractor,
     NoSectionNumbering,
     NotPolicyDocument,
