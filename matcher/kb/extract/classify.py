@@ -23,7 +23,6 @@ from .training import CuratedDoc, curated_docs
 
 LONG_HEADING = 40  # squashed characters: a heading line this long carries its measure on the same line
 
-MODALITIES = ("offer", "resource", "orientation", "target", "task", "encouragement")
 _MODALITY_RULES: list[tuple[str, re.Pattern[str]]] = [
     ("target", re.compile(r"力争|目标|达到\d|到20\d\d年|20\d\d年前|实现.{0,8}\d")),
     ("task", re.compile(r"统计|台账|领导小组|联席会议|考核|监测|调度|报送|工作专班|名录|清单|数据库|梳理")),

@@ -13,7 +13,7 @@ from .numbers import NUMBER, parse_number
 
 AmountRole = Literal["benefit", "fund_size", "space", "count", "target"]
 
-_SCALE = {"元": 1.0, "万元": 1e4, "亿元": 1e8, "万美元": None, "平方米": 1.0, "万平方米": 1e4, "平方公里": 1.0}
+_SCALE = {"元": 1.0, "万元": 1e4, "亿元": 1e8, "平方米": 1.0, "万平方米": 1e4, "平方公里": 1.0}
 _UPPER = "不超过|不高于|最高|最多|上限为?|不多于|以内"
 _LOWER = "不低于|不少于|至少|超过|以上"
 _RANGE = r"\s*[-~～—－至到]\s*"
@@ -32,7 +32,6 @@ _COUNT = re.compile(
 _TARGET = re.compile(r"力争|目标|达到|实现|新增|累计|到20\d\d年|20\d\d年前")
 _FUND = re.compile(r"基金|资金池|母基金|子基金")
 _BENEFIT = re.compile(r"给予|补助|补贴|奖励|资助|扶持|扣除|贴息|减免|奖补|支持")
-_CURRENCY_WORDS = re.compile(r"万美元")
 
 
 @dataclass
@@ -127,7 +126,7 @@ def amounts(sentence: str) -> list[AmountProposal]:
         a = parse_number(m.group("a"))
         b = parse_number(m.group("b")) if m.group("b") else None
         scale = _SCALE[m.group("unit")]
-        if a is None or scale is None:
+        if a is None:
             continue
         unit = {"平方米": "m2", "万平方米": "m2", "平方公里": "km2"}.get(m.group("unit"), "CNY")
         pre = m.group("pre") or ""
