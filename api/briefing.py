@@ -57,7 +57,7 @@ HEADS = {
 
 
 def eligibility_word(i: IncentiveMatch, lang: str) -> str:
-    """A measure that states no condition is never shown as "met"."""
+    """A measure that states no condition is never shown as "met" (the engine says no_conditions)."""
     status = str(i.eligibility)
     if status == "met" and not i.conditions:
         status = "no_conditions"
@@ -65,11 +65,7 @@ def eligibility_word(i: IncentiveMatch, lang: str) -> str:
 
 
 def questions(i: IncentiveMatch) -> str:
-    return "；".join(q for c in i.conditions if (q := getattr(c, "question", None)))
-
-
-def _get(obj: Any, name: str) -> Any:
-    return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
+    return "；".join(c.question for c in i.conditions if c.question)
 
 
 def workbook(ranking: Ranking) -> Any:
@@ -90,10 +86,10 @@ def workbook(ranking: Ranking) -> Any:
 
     for m in ranking.matches:
         c = m.components
-        status = getattr(m, "policy_status", None)
         put(
             "shortlist",
-            [m.rank, m.name, m.level, m.city, m.score, m.fit, status, c.sector, c.incentive, c.validity, m.reason],
+            [m.rank, m.name, m.level, m.city, m.score, m.fit, m.policy_status]
+            + [c.sector, c.incentive, c.validity, m.reason],
         )
         for e in m.evidence:
             put(
@@ -101,14 +97,14 @@ def workbook(ranking: Ranking) -> Any:
                 [m.name, e.title, e.quote, e.doc_title, e.section, e.validity, e.location_id if e.inherited else ""],
             )
         for i in m.incentives:
-            source = getattr(i, "source_label", None) or (i.location_id if i.inherited else "")
+            source = i.source_label or ""
             put(
                 "incentives",
                 [
                     m.name,
                     i.title,
                     i.offer,
-                    getattr(i, "modality", None),
+                    i.modality,
                     eligibility_word(i, lang),
                     questions(i),
                     ", ".join(i.amounts),
@@ -117,6 +113,6 @@ def workbook(ranking: Ranking) -> Any:
                     source,
                 ],
             )
-        for x in getattr(m, "ended_incentives", None) or []:
-            put("ended", [m.name, _get(x, "title"), _get(x, "doc_title"), _get(x, "ended_on"), _get(x, "note")])
+        for x in m.ended_incentives:
+            put("ended", [m.name, x.title, x.doc_title, x.ended_on, x.note])
     return wb

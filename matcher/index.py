@@ -28,6 +28,8 @@ from .text import add_words
 
 VIEWS = 3  # dense views per measure: quote, Chinese offer, English offer
 SPACE_KINDS = frozenset({"carrier", "land"})  # measures that offer room to land, nothing else
+# Internal work and a higher level urging a lower one say nothing about where a company fits: no sector fit.
+NO_FIT_MODALITIES = frozenset({"task", "encouragement"})
 # A measure tagged with a whole domain (e.g. all of medical devices) is a less specific mention than one naming a
 # sub-sector: it matches each of the domain's sectors this much.
 DOMAIN_TAG = 0.85
@@ -91,6 +93,7 @@ class ProfileIndex:
     is_city: np.ndarray  # per candidate: a city (what `level=city` ranks)
     n_own: np.ndarray  # per candidate: how many clauses are its own
     usable: np.ndarray  # per measure: an offer or a resource (something a company can apply for or use)
+    fits: np.ndarray  # per measure: may count toward sector fit (not internal work, not an urging of lower levels)
     views: np.ndarray  # (measures · VIEWS) × dim: quote, Chinese offer, English offer
     protos: np.ndarray  # (sectors · 2) × dim: each sector's Chinese and English prototype
     tfidf: TfidfIndex
@@ -191,6 +194,7 @@ class ProfileIndex:
             is_city=_frozen(np.array([lv == "city" for lv in levels])),
             n_own=_frozen((depth == 0).sum(axis=1)),
             usable=_frozen(np.array([m.usable for _, m in measures])),
+            fits=_frozen(np.array([m.modality not in NO_FIT_MODALITIES for _, m in measures])),
             views=_frozen(encode_cached(encoder, model_id, views, cache_dir)),
             protos=_frozen(encode_cached(encoder, model_id, sector_reader.prototypes(tax), cache_dir)),
             tfidf=TfidfIndex([measure_doc(kb, m) for _, m in measures], cache_dir),

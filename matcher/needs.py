@@ -44,6 +44,8 @@ class NeedsReader:
         out: dict[str, NeedWeight] = {}
 
         def put(nid: str, w: float, src: str) -> None:
+            if nid not in self.names:  # a default or stage need this taxonomy does not have
+                return
             if nid not in out or out[nid].weight < w:
                 out[nid] = NeedWeight(w, src)
 

@@ -73,6 +73,11 @@ class ScoringParams(_Params):
     incentive_strength: float = Field(
         0.6, description="per need, the three best incentives add up as 1 − Π(1 − strength × usability)"
     )
+    need_mass: float = Field(
+        1.0,
+        description="incentive fit is the weighted sum over needs divided by max(total need weight, need_mass): "
+        "a prospect that states few needs (only the small defaults) gets less from incentives",
+    )
 
     def fingerprint(self, extra: object = None) -> str:
         """Changes whenever a parameter (or `extra`, e.g. the learned model) changes."""

@@ -20,6 +20,7 @@ AS_OF = dt.date(2026, 11, 23)
 SMALL = Grid(
     fusion_steps=(0.0, 0.5, 1.0),
     fusion={"lexical_range": [(0.0, 1.0), (0.0, 0.5)]},
+    passes=1,
     tail={"fold_ratio": [0.0, 0.6], "breadth": [(0.0, 0.0), (0.1, 0.05)]},
     folds=2,
     strengths=(0.3,),
@@ -42,7 +43,7 @@ def test_grid_search_only_takes_changes_that_gain(fake_matcher: Matcher, items: 
     assert end >= start
     if best != ScoringParams():
         assert end > start + MIN_GAIN
-    assert log[0] == f"start: dev nDCG@5 {start:.4f}" and log[-1].endswith(f"{end:.4f}")
+    assert log[0] == f"start: dev (nDCG@5 + Hit@1) / 2 {start:.4f}" and log[-1].endswith(f"{end:.4f}")
     assert best.fusion.dense in SMALL.fusion_steps and best.fold_ratio in (0.0, 0.6, ScoringParams().fold_ratio)
 
 

@@ -17,7 +17,7 @@ from ..sector_model import SectorModel, features, fit_sector_model
 from .dataset import LabelledProspect
 from .run import Prepared, engine_run, prepare, scores
 
-MIN_GAIN = 0.002  # a change must gain this much dev nDCG@5 to be taken (less overfitting to small differences)
+MIN_GAIN = 0.002  # a change must gain this much on the objective to be taken (less overfitting to small differences)
 Log = Callable[[str], None]
 
 
@@ -38,19 +38,24 @@ class Grid:
             "modulation": [2.0, 4.0, 8.0],
             "place_weight": [0.0, 0.1, 0.2, 0.3, 0.5],
             "generic_sector": [0.2, 0.35, 0.5, 0.7, 1.0],
+            # own, from a district or park above, from the city, from the region or province
             "level_discount": [
                 (1.0, 0.8, 0.65, 0.5),
                 (1.0, 0.7, 0.5, 0.4),
                 (1.0, 0.9, 0.8, 0.6),
+                (1.0, 0.9, 0.6, 0.4),
+                (1.0, 0.8, 0.7, 0.5),
                 (1.0, 0.6, 0.4, 0.3),
                 (1.0, 0.5, 0.3, 0.2),
             ],
             "breadth": [(0.0, 0.0), (0.1, 0.05), (0.2, 0.1), (0.3, 0.15)],
             "host_share": [0.0, 0.6, 0.7, 0.8, 0.9],
+            "need_mass": [1.0, 2.0, 3.0, 5.0],
             # Ended documents stay down-weighted: the search chooses how much, never "not at all".
             "ended_factor": [0.8, 0.9, 0.95],
         }
     )
+    passes: int = 2  # rounds of the coordinate search (a second round lets early choices follow later ones)
     folds: int = 5
     strengths: tuple[float, ...] = (0.03, 0.1, 0.3, 1.0, 3.0)  # the logistic regression's C values tried
 
@@ -65,23 +70,31 @@ def tune(
     dev = [it for it in items if it.split == "dev"]
     prepared = prepare(matcher, dev, as_of)
     ranked = [pr for pr in prepared if pr.item.relevance]
-    params = grid_search(matcher, ranked, log, grid)
-    model = choose_model(matcher, ranked, params, log, grid)
+    # The search continues from the parameters in use (models/engine.yaml), so that a re-tune keeps what an earlier
+    # one found unless the data now says otherwise; the CV folds start there too (so their figure is a little
+    # optimistic: that start was fitted on all of dev).
+    params = grid_search(matcher, ranked, log, grid, start=matcher.params)
+    model = choose_model(matcher, ranked, params, log, grid, start=matcher.params)
     return calibrate_fit(matcher, prepared, params, model, log), model
 
 
 def objective(matcher: Matcher, ranked: list[Prepared], params: ScoringParams) -> float:
-    """Mean nDCG@5 of the hand-set aggregation with `params` over `ranked`."""
+    """The mean of nDCG@5 and Hit@1 (the two place-level targets) of the hand-set aggregation with `params` over
+    `ranked`."""
     run = engine_run(matcher.with_params(params, None), ranked)
-    return scores([pr.item for pr in ranked], run).get("ndcg@5", 0.0)
+    s = scores([pr.item for pr in ranked], run)
+    return (s.get("ndcg@5", 0.0) + s.get("hit_rate@1", 0.0)) / 2
 
 
-def grid_search(matcher: Matcher, ranked: list[Prepared], log: Log, grid: Grid | None = None) -> ScoringParams:
-    """Coordinate search from the code's defaults; a change must gain MIN_GAIN to be taken."""
+def grid_search(
+    matcher: Matcher, ranked: list[Prepared], log: Log, grid: Grid | None = None, start: ScoringParams | None = None
+) -> ScoringParams:
+    """Coordinate search from `start` (the code's defaults) over the grid, `grid.passes` times; a change must gain
+    MIN_GAIN to be taken."""
     grid = grid or Grid()
-    best = ScoringParams()
+    best = start or ScoringParams()
     best_score = objective(matcher, ranked, best)
-    log(f"start: dev nDCG@5 {best_score:.4f}")
+    log(f"start: dev (nDCG@5 + Hit@1) / 2 {best_score:.4f}")
 
     def attempt(cand: ScoringParams) -> None:
         nonlocal best, best_score
@@ -89,20 +102,21 @@ def grid_search(matcher: Matcher, ranked: list[Prepared], log: Log, grid: Grid |
         if s > best_score + MIN_GAIN:
             best, best_score = cand, s
 
-    for d, lx in itertools.product(grid.fusion_steps, grid.fusion_steps):
-        t = round(1 - d - lx, 2)
-        if t >= 0:
-            fusion = best.fusion.model_copy(update={"dense": d, "lexical": lx, "taxonomy": t})
-            attempt(best.model_copy(update={"fusion": fusion}))
-    log(f"fusion {best.fusion.dense}/{best.fusion.lexical}/{best.fusion.taxonomy}: {best_score:.4f}")
-    for name, values in grid.fusion.items():
-        for v in values:
-            attempt(best.model_copy(update={"fusion": best.fusion.model_copy(update={name: v})}))
-        log(f"{name} {getattr(best.fusion, name)}: {best_score:.4f}")
-    for name, values in grid.tail.items():
-        for v in values:
-            attempt(best.model_copy(update={name: v}))
-        log(f"{name} {getattr(best, name)}: {best_score:.4f}")
+    for _ in range(grid.passes):
+        for d, lx in itertools.product(grid.fusion_steps, grid.fusion_steps):
+            t = round(1 - d - lx, 2)
+            if t >= 0:
+                fusion = best.fusion.model_copy(update={"dense": d, "lexical": lx, "taxonomy": t})
+                attempt(best.model_copy(update={"fusion": fusion}))
+        log(f"fusion {best.fusion.dense}/{best.fusion.lexical}/{best.fusion.taxonomy}: {best_score:.4f}")
+        for name, values in grid.fusion.items():
+            for v in values:
+                attempt(best.model_copy(update={"fusion": best.fusion.model_copy(update={name: v})}))
+            log(f"{name} {getattr(best.fusion, name)}: {best_score:.4f}")
+        for name, values in grid.tail.items():
+            for v in values:
+                attempt(best.model_copy(update={name: v}))
+            log(f"{name} {getattr(best, name)}: {best_score:.4f}")
     return best
 
 
@@ -116,7 +130,12 @@ def training_data(matcher: Matcher, ranked: list[Prepared], params: ScoringParam
 
 
 def choose_model(
-    matcher: Matcher, ranked: list[Prepared], params: ScoringParams, log: Log, grid: Grid | None = None
+    matcher: Matcher,
+    ranked: list[Prepared],
+    params: ScoringParams,
+    log: Log,
+    grid: Grid | None = None,
+    start: ScoringParams | None = None,
 ) -> SectorModel | None:
     """Cross-validation on dev, folds by prospect, everything fitted inside the fold: the grid search alone
     against the grid search plus a logistic regression at several strengths."""
@@ -127,7 +146,7 @@ def choose_model(
     for k, f in enumerate(folds):
         train = [pr for pr in ranked if pr.item.id not in f]
         test = [pr for pr in ranked if pr.item.id in f]
-        p = grid_search(matcher, train, lambda s: None, grid)
+        p = grid_search(matcher, train, lambda s: None, grid, start=start)
         x, y = training_data(matcher, train, p)
         for c in totals:
             model = None if c is None else fit_sector_model(x, y, c=c)

@@ -83,7 +83,7 @@ def score(
     rel = prm.fusion.fuse(dense, lexical, taxonomy)  # queries × measures
     # A sector-neutral measure (an HQ-attraction clause, a fund for all biomedicine) still matches by its text,
     # but counts less toward sector fit than one that names the prospect's niche.
-    rel = np.where(index.generic, prm.generic_sector * rel, rel) * gate
+    rel = np.where(index.generic, prm.generic_sector * rel, rel) * gate * index.fits
     shares = rel * valid  # a measure's share of sector fit before its discount up the chain
     strongest, which = (x[:, 0] for x in chains.top_measures(shares, EVIDENCE_DEPTH, disc, chains.all))
     if model is not None:  # learned: P(relevant | interpretable features), see sector_model.py
@@ -107,7 +107,7 @@ def score(
     for j, (k, n) in enumerate(zip(rows.tolist(), cols.tolist(), strict=True)):
         per_need[k][index.need_ids[n]] = (best_measure[j], best[j])
     total = np.array([sum(nw.weight for nw in q.needs.values()) or 1.0 for q in queries], dtype=np.float32)
-    incentive = inc_num / total[:, None]
+    incentive = inc_num / np.maximum(total, prm.need_mass)[:, None]
     # The offers and resources that would answer each need but have lapsed (or not started): shown, never counted.
     _, e_best, e_measure, (e_rows, e_cols) = chains.top(
         worth * (index.usable & ~now), 1, disc, index.need_groups, weight > 0
@@ -128,6 +128,8 @@ def score(
     # biomedicine" is a landing option inside its district, not a different answer.
     by_depth = chains.best_by_depth(np.where(index.space_only, 0.0, shares), disc)
     own_best, inherited_best = by_depth[..., 0], by_depth[..., 1:].max(axis=-1)
+    # The best clause of the place itself or of a district or park above it: what tells places of one city apart.
+    local_best = np.where(index.source <= 1, by_depth, 0.0).max(axis=-1)
     place = np.stack([index.place_vector(q.places, prm.place_park_share, prm.place_parent_share) for q in queries])
     total_score = (total_score + prm.place_weight * place) / (1.0 + prm.place_weight)
     if opts.level == "city":  # a city is pitched by what it hosts: at least a share of its best place
@@ -158,6 +160,7 @@ def score(
                 index,
                 own_best[k],
                 inherited_best[k],
+                local_best[k],
                 total_score[k],
                 prm.fold_ratio,
                 keep=(place[k] >= 1.0) | (host[k] >= 0),
@@ -190,15 +193,16 @@ def fold(
     index: ProfileIndex,
     own_best: np.ndarray,
     inherited_best: np.ndarray,
+    local_best: np.ndarray,
     score: np.ndarray,
     ratio: float,
     keep: np.ndarray,
 ) -> dict[int, int]:
     """Parks and districts whose best evidence is inherited fold into their nearest landing ancestor that stands.
     Where none does (the fit comes from a city's text that names no district), the places that only inherit that
-    city's fit fold together: into the best place of the city that stands on its own evidence, when it scores at
-    least as well; else into the best of them (a district before a park, then the one with more clauses of its
-    own, then by id), which stands for them all. A place the description names (`keep`) always stands."""
+    city's fit fold together into one place of that city, the one whose own or district clauses fit best (its
+    `local_best`; then score, a district before a park, more clauses of its own, id): the city's text lands the
+    company there. A place the description names (`keep`) always stands."""
     rows = np.flatnonzero(index.foldable & ~keep & (own_best < ratio * inherited_best))
     folded = set(rows.tolist())
     out: dict[int, int] = {}
@@ -213,14 +217,16 @@ def fold(
             groups.setdefault(city, []).append(r)
     cands = index.candidates
     for city, members in groups.items():
-        best = float(score[members].max())
-        own = [r for r in index.city_hosted.get(city, ()) if index.landing[r] and r not in folded]
-        leader = max(own, key=lambda r: (float(score[r]), -r), default=None)
-        if leader is not None and float(score[leader]) >= best:
-            stands = int(leader)
-        else:
-            stands = min(
-                members, key=lambda r: (-float(score[r]), index.levels[r] != "district", -index.n_own[r], cands[r])
-            )
+        places = [r for r in index.city_hosted[city] if index.landing[r] and (r in members or r not in folded)]
+        stands = min(
+            places,
+            key=lambda r: (
+                -float(local_best[r]),
+                -float(score[r]),
+                index.levels[r] != "district",
+                -index.n_own[r],
+                cands[r],
+            ),
+        )
         out.update({r: stands for r in members if r != stands})
     return out
