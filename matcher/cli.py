@@ -364,6 +364,12 @@ def bench(prospects: Path, rounds: int, data_dir: Path, cache_dir: Path, encoder
     envvar="MATCHER_CACHE_MAX_ENTRIES",
     help="Embeddings (and results) the cache keeps; the least recently used go first (env MATCHER_CACHE_MAX_ENTRIES).",
 )
+@click.option(
+    "--scheduler",
+    default=None,
+    help="Score on Dask (the dask extra): local:N starts N single-threaded worker processes here; tcp://HOST:8786 "
+    "uses a running cluster whose workers have this package, data/ and the model (README). Default: in this process.",
+)
 @DATA
 @CACHE
 @ENCODER
@@ -381,11 +387,14 @@ def batch(
     preset: str | None,
     as_of: object,
     cache_max: int,
+    scheduler: str | None,
     data_dir: Path,
     cache_dir: Path,
     encoder: str,
 ) -> None:
     """Score a company list (CSV in UTF-8 or GBK, XLSX, JSONL). Killed and run again, it resumes."""
+    from contextlib import ExitStack
+
     from tqdm import tqdm
 
     from .batch.job import prepare_file, score_file
@@ -415,15 +424,40 @@ def batch(
         if resumed:
             click.echo(f"resuming: {resumed} rows already done", err=True)
 
-    with tqdm(total=prepared.total, unit="row", disable=not sys.stderr.isatty(), file=sys.stderr) as bar:
-        res = score_file(
-            m, input_path, prepared, output, errors_path, opts, cache_dir, bar.update, started, cache_max=cache_max
+    with ExitStack() as stack:
+        runner = None
+        if scheduler:
+            from .batch.distributed import DaskRunner, engine_for, parse_local
+
+            try:
+                if scheduler.startswith("local:"):
+                    parse_local(scheduler)
+                config = MatcherConfig(data_dir=data_dir, cache_dir=cache_dir, encoder=encoder)
+                runner = stack.enter_context(DaskRunner(scheduler, engine_for(config, m, cache_max)))
+            except (ValueError, RuntimeError, OSError) as err:
+                raise click.ClickException(str(err)) from err
+        bar = stack.enter_context(
+            tqdm(total=prepared.total, unit="row", disable=not sys.stderr.isatty(), file=sys.stderr)
         )
+        res = score_file(
+            m,
+            input_path,
+            prepared,
+            output,
+            errors_path,
+            opts,
+            cache_dir,
+            bar.update,
+            started,
+            cache_max=cache_max,
+            runner=runner,
+        )
+    hits, encoded = (res.cache_hits, res.encoded) if runner is None else runner.counts[:2]
+    where = "" if runner is None else f" on {scheduler}"
     evicted = f", {res.evicted} old cache entries dropped" if res.evicted else ""
     click.echo(
-        f"{res.total} rows ({res.encoding or 'xlsx'}): {res.scored} scored → {output}, {res.errors} errors → "
-        f"{errors_path}; {res.rate:.0f} rows/s, {res.cache_hits} embeddings from cache, {res.encoded} encoded"
-        + evicted,
+        f"{res.total} rows ({res.encoding or 'xlsx'}): {res.scored} scored{where} → {output}, {res.errors} errors → "
+        f"{errors_path}; {res.rate:.0f} rows/s, {hits} embeddings from cache, {encoded} encoded" + evicted,
         err=True,
     )
 

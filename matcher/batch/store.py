@@ -31,7 +31,8 @@ class EmbeddingStore:
         self._tick = 0  # the "last used" clock: one step per call
         if folder is not None:
             folder.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(folder / f"{model_id}.embeddings.sqlite")
+            # Several processes may share the file (the workers of a LocalCluster): a writer waits its turn.
+            self._db = sqlite3.connect(folder / f"{model_id}.embeddings.sqlite", timeout=120)
             # A cache: write-ahead logging survives a killed process; a power cut may lose the last chunk's entries.
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
