@@ -465,11 +465,23 @@ def batch(
 @main.command(name="bench-batch")
 @click.option("--rows", type=click.IntRange(100, 1_000_000), default=20_000, show_default=True)
 @click.option("--rounds", type=click.IntRange(1, 10), default=3, show_default=True)
+@click.option(
+    "--scheduler",
+    default=None,
+    help="local:N: time the batch on 1 Dask worker and on N instead, and print the speed-up.",
+)
 @DATA
 @CACHE
 @ENCODER
-def bench_batch(rows: int, rounds: int, data_dir: Path, cache_dir: Path, encoder: str) -> None:
-    """Batch rows/s against the raw encoder on the same texts, peak memory, warm re-run, one-million estimate."""
-    from .batch.bench import run_batch_bench
+def bench_batch(rows: int, rounds: int, scheduler: str | None, data_dir: Path, cache_dir: Path, encoder: str) -> None:
+    """Batch rows/s against the raw encoder run the best way here (or 1 Dask worker against N), peak memory, warm
+    re-run, one-million estimate."""
+    from .batch.bench import run_batch_bench, run_scale_bench
 
-    click.echo("\n".join(run_batch_bench(_matcher(data_dir, cache_dir, encoder), rows, rounds).lines()))
+    m = _matcher(data_dir, cache_dir, encoder)
+    if scheduler is not None:
+        if not scheduler.startswith("local:"):
+            raise click.BadParameter("the bench starts its own workers: local:N", param_hint="--scheduler")
+        click.echo("\n".join(run_scale_bench(m, encoder, scheduler, rows, rounds).lines()))
+        return
+    click.echo("\n".join(run_batch_bench(m, encoder, rows, rounds).lines()))
