@@ -38,9 +38,7 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
     settings = Settings()
     n = workers or default_workers()
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
-    click.echo(
-        f"serving on http://{host or settings.host}:{port or settings.port}/api/v1/docs ({n} workers)", err=True
-    )
+    click.echo(f"serving on http://{host or settings.host}:{port or settings.port}/api/v1/docs ({n} workers)", err=True)
     # Each worker process builds its app from the environment (the factory); one of them runs the batch jobs.
     uvicorn.run(
         "api.main:create_app",
@@ -56,9 +54,7 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
 @click.command(name="load-test")
 @click.option("--clients", type=click.IntRange(1, 256), default=32, show_default=True)
 @click.option("--seconds", type=click.FloatRange(1, 600), default=30.0, show_default=True)
-@click.option(
-    "--workers", type=click.IntRange(1, 64), default=None, help="Server processes (default one per core)."
-)
+@click.option("--workers", type=click.IntRange(1, 64), default=None, help="Server processes (default one per core).")
 def load_test(clients: int, seconds: float, workers: int | None) -> None:
     """The engine in process on every core, then the service on a loopback port under POST /match load: prints
     both rates and their ratio, p50, p95, errors, the load generator's CPU and the workers' peak memory."""

@@ -117,8 +117,8 @@ def engine_rate(cache_dir: Path, processes: int, seconds: float) -> float:
 
 def request_bytes(text: str) -> bytes:
     body = json.dumps({"description": text, "top_k": TOP_K}, ensure_ascii=False).encode()
-    head = f"POST /api/v1/match HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
-    return head.encode() + body
+    head = "POST /api/v1/match HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+    return f"{head}Content-Length: {len(body)}\r\n\r\n".encode() + body
 
 
 async def read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
@@ -146,7 +146,7 @@ async def _client(host: str, port: int, until: float, out: LoadResult, offset: i
             status, body = await asyncio.wait_for(read_response(conn[0]), timeout=30)
             ok = status == 200 and body.startswith(b"{")
             out.server_errors += status >= 500
-        except (OSError, asyncio.IncompleteReadError, asyncio.TimeoutError, ValueError, IndexError):
+        except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError, IndexError):
             ok, conn = False, None
         out.latencies.append(time.perf_counter() - t0)
         out.requests += 1

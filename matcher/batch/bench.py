@@ -127,8 +127,7 @@ class BatchBench:
             f"(per round {ratios[0]:.2f}–{ratios[-1]:.2f}; target ≥ 0.9)",
             f"re-run, warm cache:          {self.warm_seconds:.1f} s  ({speedup:.1f}× faster; target ≥ 10×)",
             f"peak memory (largest process): {self.peak_mb:.0f} MB  (target ≤ 1536)",
-            f"one million rows:            about {million_min:.0f} min at the cold rate on this machine "
-            "(target ≤ 45)",
+            f"one million rows:            about {million_min:.0f} min at the cold rate on this machine (target ≤ 45)",
         ]
 
 
@@ -187,7 +186,8 @@ def run_batch_bench(matcher: Matcher, encoder: str, rows: int = 20_000, rounds: 
         texts_file.write_text(json.dumps(texts, ensure_ascii=False), encoding="utf-8")
         spec = f"{encoder}:{best.threads}" if best.threads > 1 else encoder
         extra = ["--scheduler", f"local:{best.processes}"] if best.processes > 1 else []
-        raw, batch = [], []
+        raw: list[float] = []
+        batch: list[float] = []
         for k in range(rounds):
             cmd = _command(matcher, src, tmp / f"cache{k}", tmp / f"a{k}.csv", spec, extra)
             raw.append(raw_rate(texts_file, len(texts), encoder, best))
@@ -202,7 +202,8 @@ def run_scale_bench(matcher: Matcher, encoder: str, scheduler: str, rows: int, r
     """Rounds of (1 worker, N workers) on a LocalCluster, the whole batch command each time on a cold cache."""
     load = _load()
     n = parse_local(scheduler)
-    one, many = [], []
+    one: list[float] = []
+    many: list[float] = []
     with tempfile.TemporaryDirectory() as tmp_:
         tmp = Path(tmp_)
         src, _ = _list(matcher, rows, tmp)
