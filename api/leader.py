@@ -1,10 +1,13 @@
-"""One process per server runs the batch worker: the one that holds an exclusive lock on a file in var/."""
+"""Server processes that start together: one of them runs the batch worker (the one holding a lock file in var/),
+and they migrate the database one at a time."""
 
 from __future__ import annotations
 
 import fcntl
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 _held: dict[Path, list[int]] = {}  # lock file -> [fd, apps in this process that hold it]
@@ -44,3 +47,16 @@ class Leader:
                 del _held[self.path]
                 fcntl.flock(entry[0], fcntl.LOCK_UN)
                 os.close(entry[0])
+
+
+@contextmanager
+def one_at_a_time(path: Path) -> Iterator[None]:
+    """Hold `path` locked (waiting for it) for the block: e.g. the migrations of workers that start together, which
+    would otherwise create the same tables at once on a fresh database."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock

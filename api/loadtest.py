@@ -61,6 +61,7 @@ class LoadResult:
     latencies: list[float] = field(default_factory=list)
     client_cpu: float = 0.0  # seconds of CPU the load generator used while measuring
     worker_peak_mb: list[float] = field(default_factory=list)
+    keep_alive: bool = False  # one connection per client for the whole run, or a new one per request
 
     @property
     def rps(self) -> float:
@@ -115,9 +116,10 @@ def engine_rate(cache_dir: Path, processes: int, seconds: float) -> float:
 # --- the load generator: plain HTTP/1.1 over asyncio streams, so that it costs the shared cores little ------------
 
 
-def request_bytes(text: str) -> bytes:
+def request_bytes(text: str, close: bool = False) -> bytes:
     body = json.dumps({"description": text, "top_k": TOP_K}, ensure_ascii=False).encode()
     head = "POST /api/v1/match HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+    head += "Connection: close\r\n" if close else ""
     return f"{head}Content-Length: {len(body)}\r\n\r\n".encode() + body
 
 
@@ -134,7 +136,7 @@ async def read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
 
 
 async def _client(host: str, port: int, until: float, out: LoadResult, offset: int) -> None:
-    requests = [request_bytes(t) for t in TEXTS]
+    requests = [request_bytes(t, close=not out.keep_alive) for t in TEXTS]
     conn: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
     i = offset
     while time.perf_counter() < until:
@@ -146,6 +148,9 @@ async def _client(host: str, port: int, until: float, out: LoadResult, offset: i
             status, body = await asyncio.wait_for(read_response(conn[0]), timeout=30)
             ok = status == 200 and body.startswith(b"{")
             out.server_errors += status >= 500
+            if not out.keep_alive:
+                conn[1].close()
+                conn = None
         except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError, IndexError):
             ok, conn = False, None
         out.latencies.append(time.perf_counter() - t0)

@@ -18,7 +18,7 @@ from . import errors
 from .batches import BatchWorker
 from .config import Settings
 from .db.session import make_engine, migrate, session_factory
-from .leader import Leader
+from .leader import Leader, one_at_a_time
 from .middleware import AccessLog, BodyLimit
 from .routes import batches, meta, page, parks, prospects, ranking
 
@@ -32,7 +32,8 @@ def create_app(settings: Settings | None = None, matcher: Matcher | None = None)
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.migrate_on_start:
-            migrate(settings.db_url)
+            with one_at_a_time(settings.var_dir / "migrate.lock"):  # `serve --workers N` starts N at once
+                migrate(settings.db_url)
         engine = make_engine(settings.db_url)
         app.state.sessions = session_factory(engine)
         app.state.matcher = matcher or Matcher.load(

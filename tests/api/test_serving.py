@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -68,3 +69,43 @@ def test_the_load_generator_reads_responses() -> None:
     assert asyncio.run(read(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n")) == (503, b"")
     with pytest.raises(asyncio.IncompleteReadError):
         asyncio.run(read(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n{}"))
+
+
+MIGRATE = """
+import sys
+from pathlib import Path
+from api.config import Settings
+from api.db.session import migrate
+from api.leader import one_at_a_time
+settings = Settings(var_dir=Path(sys.argv[1]))
+print("ready", flush=True)
+sys.stdin.readline()
+with one_at_a_time(settings.var_dir / "migrate.lock"):
+    migrate(settings.db_url)
+print("migrated")
+"""
+
+
+def test_workers_starting_together_migrate_a_fresh_database_in_turn(tmp_path: Path) -> None:
+    """What each server process does on start: four at once on a new SQLite file all come up."""
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", MIGRATE, str(tmp_path)],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        for _ in range(4)
+    ]
+    for p in procs:  # all loaded, then all at once
+        assert p.stdout is not None and p.stdout.readline().strip() == "ready"
+    for p in procs:
+        assert p.stdin is not None
+        p.stdin.write("go\n")
+        p.stdin.flush()
+    assert [p.communicate(timeout=120)[0].strip() for p in procs] == ["migrated"] * 4
+    assert all(p.returncode == 0 for p in procs)
