@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import orjson
@@ -20,9 +19,6 @@ from ..errors import ApiError, unprocessable
 from ..schemas import CompareRequest, Comparison, MatchRequest
 
 router = APIRouter(tags=["ranking"])
-# A ranking is CPU work that holds the GIL: one at a time per server process (one process per core), in turn,
-# rather than many threads time-slicing one core, which stretches every request's latency.
-ENGINE_TURN = threading.Lock()
 
 
 def run_match(
@@ -41,9 +37,7 @@ def run_match(
             expand=req.expand if expand is None else expand,
             focus=focus,
         )
-        prospect = req.prospect()
-        with ENGINE_TURN:
-            return m.match_many([prospect], opts)[0]
+        return m.match_many([req.prospect()], opts)[0]
     except ValidationError as err:  # a field the engine's own model refuses (company_type …)
         raise unprocessable(err) from err
     except OptionError as err:  # top_k beyond the candidates, bad weights …: the caller's input, said plainly
