@@ -77,7 +77,8 @@ class LoadResult:
             f"engine in process:   {self.engine_qps:.1f} queries/s ({self.workers} processes, one per worker, "
             f"top {TOP_K}, {self.seconds:.0f} s)",
             f"service:             {self.rps:.1f} req/s ({self.requests} requests, {self.clients} clients, "
-            f"{self.workers} workers, POST /api/v1/match)",
+            f"{self.workers} workers, POST /api/v1/match, "
+            + ("one connection per client)" if self.keep_alive else "a new connection per request)"),
             f"service / engine:    {ratio:.2f}  (target ≥ 0.6; the load generator shares the machine)",
             f"latency:             p50 {statistics.median(lat) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms  "
             "(target p95 ≤ 250 ms)",
