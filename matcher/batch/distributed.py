@@ -111,7 +111,12 @@ class DaskRunner:
         if self.scheduler.startswith(LOCAL):
             n = parse_local(self.scheduler)
             self._cluster = LocalCluster(
-                n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
+                n_workers=n,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address="127.0.0.1:0",  # a free port: other clusters on the machine keep theirs
+                silence_logs=40,
             )
             self._client = Client(self._cluster)
         else:

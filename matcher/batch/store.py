@@ -100,6 +100,8 @@ class EmbeddingStore:
         for part in _parts(list(found)):
             marks = ",".join("?" * len(part))
             self._db.execute(f"UPDATE {table} SET used = ? WHERE key IN ({marks})", [self._tick, *part])
+        # Other processes may share the file (a LocalCluster's workers): hold its write lock no longer than this.
+        self._db.commit()
         return found
 
     def _put(self, table: str, rows: list[tuple[str, Any]]) -> None:
