@@ -84,8 +84,8 @@ def test_a_lookup_leaves_the_file_free_for_other_processes(tmp_path: Path) -> No
     a = EmbeddingStore(HashEncoder(), "hash-64", tmp_path)
     a.put_results({"k1": {"top": []}, "k2": {"top": []}})
     a.encode(["x", "y"])
-    assert a.results(["k1", "k2"]) == {"k1": {"top": []}, "k2": {"top": []}}
     a.encode(["x", "y"])
+    assert a.results(["k1", "k2"]) == {"k1": {"top": []}, "k2": {"top": []}}  # all found: the chunk needs no write
     with sqlite3.connect(tmp_path / "hash-64.embeddings.sqlite", timeout=0.1) as b:
         b.execute("UPDATE res SET used = used + 1")  # "database is locked" if `a` still held the write lock
     a.close()
