@@ -53,14 +53,17 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
 
 @click.command(name="load-test")
 @click.option("--clients", type=click.IntRange(1, 256), default=32, show_default=True)
-@click.option("--seconds", type=click.FloatRange(1, 600), default=30.0, show_default=True)
+@click.option(
+    "--seconds", type=click.FloatRange(1, 600), default=30.0, show_default=True, help="Per side, over all rounds."
+)
 @click.option("--workers", type=click.IntRange(1, 64), default=None, help="Server processes (default one per core).")
-def load_test(clients: int, seconds: float, workers: int | None) -> None:
-    """The engine in process on every core, then the service on a loopback port under POST /match load: prints
-    both rates and their ratio, p50, p95, errors, the load generator's CPU and the workers' peak memory."""
+@click.option("--rounds", type=click.IntRange(1, 20), default=3, show_default=True, help="Engine/service pairs.")
+def load_test(clients: int, seconds: float, workers: int | None, rounds: int) -> None:
+    """The engine in process on every core, and the service on a loopback port under POST /match load, in turn:
+    prints both rates and their ratio, p50, p95, errors, the load generator's CPU and the workers' peak memory."""
     from .loadtest import run_load
 
-    res = run_load(clients, seconds, workers)
+    res = run_load(clients, seconds, workers, rounds)
     click.echo("\n".join(res.lines()))
     if res.server_errors or res.errors:
         sys.exit(1)

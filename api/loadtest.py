@@ -26,7 +26,8 @@ TEXTS = [
     "Hong Kong antibody biotech seeking a mainland clinical research base",
 ]
 TOP_K = 10
-# One engine process: load, warm up, say "ready", and on "go" match the texts in turn for the given seconds.
+# One engine process: load, warm up, say "ready"; then for each line "SECONDS" on stdin, match the texts in turn
+# for that long and print how many it matched.
 ENGINE = """
 import sys, time
 from pathlib import Path
@@ -36,12 +37,13 @@ m = Matcher.load(MatcherConfig(cache_dir=Path(sys.argv[1])))
 for t in TEXTS * 2:
     m.match(t, top_k=TOP_K)
 print("ready", flush=True)
-sys.stdin.readline()
-n, end = 0, time.perf_counter() + float(sys.argv[2])
-while time.perf_counter() < end:
-    m.match(TEXTS[n % len(TEXTS)], top_k=TOP_K)
-    n += 1
-print(n, flush=True)
+n = 0
+for line in sys.stdin:
+    done, end = 0, time.perf_counter() + float(line)
+    while time.perf_counter() < end:
+        m.match(TEXTS[n % len(TEXTS)], top_k=TOP_K)
+        n, done = n + 1, done + 1
+    print(done, flush=True)
 """
 
 
@@ -52,9 +54,10 @@ def cores() -> int:
 @dataclass
 class LoadResult:
     clients: int
-    seconds: float
+    seconds: float  # per round, for the engine and then for the service
     workers: int
-    engine_qps: float = 0.0  # the engine in process, one process per worker, summed
+    engine_qps: list[float] = field(default_factory=list)  # per round: the engine processes' queries/s, summed
+    service_rps: list[float] = field(default_factory=list)  # per round, right after the engine's
     requests: int = 0
     errors: int = 0
     server_errors: int = 0
@@ -62,56 +65,87 @@ class LoadResult:
     client_cpu: float = 0.0  # seconds of CPU the load generator used while measuring
     worker_peak_mb: list[float] = field(default_factory=list)
     keep_alive: bool = False  # one connection per client for the whole run, or a new one per request
+    load: str = ""
+    engine_cpu: float = 0.0  # CPU seconds the engine processes used, all rounds
+    engine_queries: int = 0
+    server_cpu: float = 0.0  # CPU seconds the server's processes used while loaded, all rounds
 
     @property
-    def rps(self) -> float:
-        return self.requests / self.seconds
+    def cpu_ratio(self) -> float:
+        """Engine CPU per query over service CPU per request: what the ratio of rates is when both have the cores
+        to themselves (on a shared machine the rates follow the share of CPU each side wins)."""
+        if not (self.requests and self.engine_queries and self.server_cpu):
+            return 0.0
+        return (self.engine_cpu / self.engine_queries) / (self.server_cpu / self.requests)
 
     def lines(self) -> list[str]:
         lat = sorted(self.latencies) or [0.0]
         p95 = lat[min(len(lat) - 1, int(0.95 * len(lat)))]
-        ratio = self.rps / self.engine_qps if self.engine_qps else 0.0
+        ratios = sorted(s / e for s, e in zip(self.service_rps, self.engine_qps, strict=True) if e) or [0.0]
+        rounds = len(self.service_rps)
         peak = max(self.worker_peak_mb, default=0.0)
         each = ", ".join(f"{m:.0f}" for m in self.worker_peak_mb)
+        how = "one connection per client" if self.keep_alive else "a new connection per request"
         return [
-            f"engine in process:   {self.engine_qps:.1f} queries/s ({self.workers} processes, one per worker, "
-            f"top {TOP_K}, {self.seconds:.0f} s)",
-            f"service:             {self.rps:.1f} req/s ({self.requests} requests, {self.clients} clients, "
-            f"{self.workers} workers, POST /api/v1/match, "
-            + ("one connection per client)" if self.keep_alive else "a new connection per request)"),
-            f"service / engine:    {ratio:.2f}  (target ≥ 0.6; the load generator shares the machine)",
+            f"machine:             {cores()} cores, load average {self.load} at the start",
+            f"rounds:              {rounds}, each {self.seconds:.0f} s of the engine, then {self.seconds:.0f} s of "
+            "the service; medians below",
+            f"engine in process:   {statistics.median(self.engine_qps or [0]):.1f} queries/s ({self.workers} "
+            f"processes, one per worker, top {TOP_K})",
+            f"service:             {statistics.median(self.service_rps or [0]):.1f} req/s ({self.requests} requests, "
+            f"{self.clients} clients, {self.workers} workers, POST /api/v1/match, {how})",
+            f"service / engine:    {statistics.median(ratios):.2f}  (per round {ratios[0]:.2f}–{ratios[-1]:.2f}; "
+            "target ≥ 0.6; the load generator shares the machine)",
             f"latency:             p50 {statistics.median(lat) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms  "
             "(target p95 ≤ 250 ms)",
+            f"CPU per query:       engine {self.engine_cpu / max(self.engine_queries, 1) * 1000:.1f} ms, service "
+            f"{self.server_cpu / max(self.requests, 1) * 1000:.1f} ms: engine / service {self.cpu_ratio:.2f} (the "
+            "ratio of rates on an otherwise idle machine)",
             f"errors:              {self.errors} (of which 5xx: {self.server_errors})",
-            f"load generator CPU:  {self.client_cpu / self.seconds * 100:.0f}% of one core "
-            f"({cores()} cores on this machine)",
+            f"load generator CPU:  {self.client_cpu / (self.seconds * max(rounds, 1)) * 100:.0f}% of one core",
             f"server peak memory:  {peak:.0f} MB per worker at most ({each}; target ≤ 1024)",
         ]
 
 
-def engine_rate(cache_dir: Path, processes: int, seconds: float) -> float:
-    """Queries per second of `processes` engine processes matching at once, each with its own engine."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    cmd = [sys.executable, "-c", ENGINE, str(cache_dir), str(seconds)]
-    procs = [
-        subprocess.Popen(cmd, cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        for _ in range(processes)
-    ]
-    try:
-        for p in procs:
+class Engines:
+    """`n` engine processes, loaded and waiting; `rate(seconds)` has them all match at once."""
+
+    def __init__(self, cache_dir: Path, n: int):
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        cmd = [sys.executable, "-c", ENGINE, str(cache_dir)]
+        self.procs = [
+            subprocess.Popen(cmd, cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+            for _ in range(n)
+        ]
+        for p in self.procs:
             assert p.stdout is not None
             if p.stdout.readline().strip() != "ready":
+                self.close()
                 raise RuntimeError("an engine process did not start")
-        for p in procs:
+
+    def rate(self, seconds: float) -> tuple[float, int, float]:
+        """Queries per second of all the processes matching at once for `seconds`, the queries, and the CPU seconds
+        they used."""
+        cpu0 = cpu_seconds([p.pid for p in self.procs])
+        for p in self.procs:
             assert p.stdin is not None
-            p.stdin.write("go\n")
+            p.stdin.write(f"{seconds}\n")
             p.stdin.flush()
-        counts = [int(p.communicate(timeout=seconds + 120)[0].strip()) for p in procs]
-    finally:
-        for p in procs:
-            if p.poll() is None:
+        counts = []
+        for p in self.procs:
+            assert p.stdout is not None
+            counts.append(int(p.stdout.readline().strip()))
+        return sum(counts) / seconds, sum(counts), cpu_seconds([p.pid for p in self.procs]) - cpu0
+
+    def close(self) -> None:
+        for p in self.procs:
+            if p.stdin is not None:
+                p.stdin.close()
+        for p in self.procs:
+            try:
+                p.wait(timeout=30)
+            except subprocess.TimeoutExpired:
                 p.kill()
-    return sum(counts) / seconds
 
 
 # --- the load generator: plain HTTP/1.1 over asyncio streams, so that it costs the shared cores little ------------
@@ -167,37 +201,60 @@ async def _load(host: str, port: int, clients: int, seconds: float, out: LoadRes
     await asyncio.gather(*(_client(host, port, until, out, k) for k in range(clients)))
 
 
-def peak_rss_mb(pid: int) -> list[float]:
-    """Peak resident memory of the server's worker processes (the server itself when it runs alone)."""
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU time used so far by these processes."""
     import psutil
 
-    procs = [
-        p
-        for p in psutil.Process(pid).children(recursive=True)
-        if "resource_tracker" not in " ".join(p.cmdline()) and "semaphore_tracker" not in " ".join(p.cmdline())
-    ] or [psutil.Process(pid)]
+    return sum(sum(psutil.Process(pid).cpu_times()[:2]) for pid in pids)
+
+
+def server_pids(pid: int) -> list[int]:
+    """The server's processes: its workers, or itself when it runs alone."""
+    import psutil
+
+    kids = [p.pid for p in psutil.Process(pid).children(recursive=True) if "_tracker" not in " ".join(p.cmdline())]
+    return kids or [pid]
+
+
+def peak_rss_mb(pids: list[int]) -> list[float]:
+    """Peak resident memory of these processes (Linux), or their current memory elsewhere."""
+    import psutil
+
     out = []
-    for p in procs:
-        status = Path(f"/proc/{p.pid}/status")
+    for pid in pids:
+        status = Path(f"/proc/{pid}/status")
         hwm = [ln for ln in status.read_text().splitlines() if ln.startswith("VmHWM:")] if status.exists() else []
-        out.append(int(hwm[0].split()[1]) / 1024 if hwm else p.memory_info().rss / 2**20)
+        out.append(int(hwm[0].split()[1]) / 1024 if hwm else psutil.Process(pid).memory_info().rss / 2**20)
     return out
 
 
-def run_load(clients: int = 32, seconds: float = 30.0, workers: int | None = None) -> LoadResult:
-    """The engine on `workers` processes, then the service with as many workers on a free loopback port with a
-    scratch database, loaded by `clients` clients for `seconds`."""
+def run_load(clients: int = 32, seconds: float = 30.0, workers: int | None = None, rounds: int = 3) -> LoadResult:
+    """As many engine processes as server workers, and the service on a free loopback port with a scratch
+    database; then rounds of (the engines for `seconds / rounds`, the service under `clients` clients as long), so
+    that the machine's drifting speed hits both alike and the ratio is taken round by round."""
     n = workers or cores()
-    out = LoadResult(clients, seconds, n)
+    per_round = seconds / rounds
+    out = LoadResult(clients, per_round, n, load=" ".join(f"{x:.1f}" for x in os.getloadavg()))
     with tempfile.TemporaryDirectory() as tmp:
         var = Path(tmp)
-        out.engine_qps = engine_rate(var / "cache", n, seconds)
-        pid: list[int] = []
-        with local_server(var, workers=n, started=pid.append) as base:
-            host, port = base.removeprefix("http://").split(":")
-            asyncio.run(_load(host, int(port), clients, min(5.0, seconds / 4), LoadResult(clients, seconds, n)))
-            cpu0 = time.process_time()
-            asyncio.run(_load(host, int(port), clients, seconds, out))
-            out.client_cpu = time.process_time() - cpu0
-            out.worker_peak_mb = peak_rss_mb(pid[0])
+        engines = Engines(var / "cache", n)
+        try:
+            pid: list[int] = []
+            with local_server(var, workers=n, started=pid.append) as base:
+                host, port = base.removeprefix("http://").split(":")
+                asyncio.run(_load(host, int(port), clients, min(5.0, per_round), LoadResult(clients, per_round, n)))
+                server = server_pids(pid[0])
+                for _ in range(rounds):
+                    qps, queries, cpu = engines.rate(per_round)
+                    out.engine_qps.append(qps)
+                    out.engine_queries += queries
+                    out.engine_cpu += cpu
+                    before, cpu0, server0 = out.requests, time.process_time(), cpu_seconds(server)
+                    asyncio.run(_load(host, int(port), clients, per_round, out))
+                    out.client_cpu += time.process_time() - cpu0
+                    out.server_cpu += cpu_seconds(server) - server0
+                    out.service_rps.append((out.requests - before) / per_round)
+                out.worker_peak_mb = peak_rss_mb(server)
+        finally:
+            engines.close()
     return out
