@@ -20,7 +20,7 @@ from .config import Settings
 from .db.session import make_engine, migrate, session_factory
 from .leader import Leader, one_at_a_time
 from .middleware import AccessLog, BodyLimit
-from .routes import batches, meta, page, parks, prospects, ranking
+from .routes import batches, library, meta, page, parks, places, prospects, ranking, shortlist, whoami
 
 PREFIX = "/api/v1"
 
@@ -65,7 +65,8 @@ def create_app(settings: Settings | None = None, matcher: Matcher | None = None)
     )
     app.state.settings = settings
     errors.install(app)
-    for r in (ranking.router, parks.router, prospects.router, batches.router, meta.router, page.router):
+    routers = (ranking.router, shortlist.router, parks.router, places.router, library.router, prospects.router)
+    for r in (*routers, batches.router, meta.router, whoami.router, page.router):
         app.include_router(r, prefix=PREFIX)
     app.include_router(page.page)
     app.mount("/static", StaticFiles(directory=page.STATIC), name="static")

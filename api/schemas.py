@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from matcher.kb.models import Stage
 from matcher.options import PresetName as Preset
 from matcher.prospect import MAX_TEXT, Prospect
-from matcher.ranking import LocationMatch, SectorSignal
+from matcher.ranking import LocationMatch, RankLevel, SectorSignal
 
 Status = Literal["lead", "contacted", "visiting", "negotiating", "signed", "lost"]
 # The schema's bound; the engine checks against the knowledge base's candidate count and names the field.
@@ -52,6 +52,10 @@ class RankOptions(BaseModel):
     )
     as_of: dt.date | None = Field(default=None, description="Validity date, YYYY-MM-DD (default today).")
     expand: bool = False
+    level: RankLevel = Field(
+        default="landing",
+        description="landing: parks, zones, districts, and cities with nothing below them; city: cities.",
+    )
 
 
 class MatchRequest(ProspectFields, RankOptions):
@@ -141,6 +145,14 @@ class SnapshotInfo(BaseModel):
     preset: str
     as_of: str
     top: list[str] = Field(description="Location ids of the shortlist, best first.")
+    sectors: list[str] = Field(default_factory=list, description="The sectors the prospect was read as, best first.")
+
+
+class StatusChange(BaseModel):
+    at: dt.datetime
+    from_status: str | None
+    to_status: str
+    by_key: str | None = Field(description="The prefix of the key that made the change.")
 
 
 class ProspectOut(BaseModel):
@@ -155,6 +167,7 @@ class ProspectOut(BaseModel):
     created_at: dt.datetime
     updated_at: dt.datetime
     snapshots: list[SnapshotInfo]
+    history: list[StatusChange] = Field(default_factory=list)
 
 
 class ProspectList(BaseModel):

@@ -1,6 +1,7 @@
 """Best measures along each candidate's chain (its own clauses, its parent's, …, the province's).
 
-A candidate inherits every measure of its ancestors, discounted by how far up each sits. Ranking asks, per
+A candidate inherits every measure of its ancestors, discounted by where each sits (`discount`: candidates ×
+chain depth, so that a city's clause can count the same for a park and a district of that city). Ranking asks, per
 prospect and candidate, for the few best of `discount × value` over that chain, for all measures (sector fit) and
 for the measures answering each need (incentive fit). Rather than materialise prospects × candidates × measures,
 take each location's best few of its own measures once, then merge those short lists along each chain: the same
@@ -60,10 +61,10 @@ class Chains:
     def groups(self, sets: Sequence[np.ndarray]) -> Groups:
         return Groups(self.owner, sets, self.n_locations)
 
-    def discounts(self, level_discount: Sequence[float]) -> np.ndarray:
-        """The factor for a measure at each chain depth (the last one repeats further up)."""
-        d = np.asarray(level_discount, dtype=np.float32)
-        out: np.ndarray = d[np.minimum(np.arange(self.chain.shape[1]), len(d) - 1)]
+    def discounts(self, factors: Sequence[float], category: np.ndarray) -> np.ndarray:
+        """candidates × depth: `factors[category[c, depth]]`, the discount of a measure stated at that depth of
+        candidate c's chain."""
+        out: np.ndarray = np.asarray(factors, dtype=np.float32)[category]
         return out
 
     def per_location(self, values: np.ndarray, k: int, g: Groups) -> tuple[np.ndarray, np.ndarray]:
@@ -84,16 +85,16 @@ class Chains:
         """Each candidate's chain's per-location best lists, discounted and laid end to end:
         (rows …) × candidates × (depth · k)."""
         cv = np.take(lv, self.chain, axis=-2)  # (rows …) × candidates × depth × k, contiguous
-        cv *= discount[:, None]
+        cv *= discount[:, :, None]
         return cv.reshape(*cv.shape[:-2], -1)
 
     def top(
         self, values: np.ndarray, k: int, discount: np.ndarray, g: Groups, wanted: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """For each wanted (prospect, set) pair (`wanted`: prospects × sets, bool), per candidate the k largest
-        `discount[depth] × values[measure]` over the set's measures in the candidate's chain, in no particular
-        order (pairs × candidates × k, padded with 0); the best of them and the measure giving it (pairs ×
-        candidates; n_measures when the set has none there); and the pairs, as (prospect, set) index arrays."""
+        `discount[candidate, depth] × values[measure]` over the set's measures in the candidate's chain, in no
+        particular order (pairs × candidates × k, padded with 0); the best of them and the measure giving it (pairs
+        × candidates; n_measures when the set has none there); and the pairs, as (prospect, set) index arrays."""
         lv, li = self.per_location(values, k, g)
         rows, sets = np.nonzero(wanted)
         cv = self._merged(lv[rows, sets], discount)  # pairs × candidates × (depth · k)
@@ -118,5 +119,5 @@ class Chains:
     def best_by_depth(self, values: np.ndarray, discount: np.ndarray) -> np.ndarray:
         """prospects × candidates × depth: the best discounted value among all measures at each chain depth."""
         best, _ = self.per_location(values, 1, self.all)
-        out: np.ndarray = best[:, 0, self.chain, 0] * discount[None, None, :]
+        out: np.ndarray = best[:, 0, self.chain, 0] * discount[None]
         return out

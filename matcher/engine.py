@@ -21,7 +21,7 @@ from .options import MatchOptions, OptionError
 from .params import ScoringParams, load_params
 from .prospect import Prospect
 from .query import Query
-from .ranking import Ranking
+from .ranking import Ranking, RankLevel
 from .sector_model import SectorModel
 from .stages.explain import explain
 from .stages.read import read
@@ -130,9 +130,10 @@ class Matcher:
         weights: Mapping[str, float] | None = None,
         as_of: dt.date | None = None,
         expand: bool = False,
+        level: RankLevel = "landing",
     ) -> Ranking:
         """Rank locations for one prospect (`match_many` with one item); `expand` keeps parks that only inherit
-        their parent's fit."""
+        their parent's fit; `level="city"` ranks cities."""
         p = prospect if isinstance(prospect, Prospect) else Prospect(text=prospect)
-        opts = MatchOptions(top_k=top_k, preset=preset, weights=weights, as_of=as_of, expand=expand)
+        opts = MatchOptions(top_k=top_k, preset=preset, weights=weights, as_of=as_of, expand=expand, level=level)
         return self.match_many([p], opts)[0]

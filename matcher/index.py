@@ -6,6 +6,7 @@ per-candidate array below follows them. Arrays are made read-only: the index is 
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -13,15 +14,15 @@ from pathlib import Path
 import numpy as np
 
 from .chains import Chains, Groups
-from .eligibility import ELIGIBILITY_FACTOR, eligibility
+from .eligibility import ELIGIBILITY_FACTOR, Check, eligibility
 from .encoders import Encoder, encode_cached, model_id_of
 from .kb import KnowledgeBase
-from .kb.models import ALL_SECTORS, Location, Measure, Stage
+from .kb.models import ALL_SECTORS, NOT_CANDIDATES, Location, Measure, Stage, ValidityStatus
 from .lexical.tfidf import TfidfIndex
 from .needs import NeedsReader
 from .places import PlaceReader
 from .prospect import Prospect
-from .ranking import ConditionCheck, Eligibility
+from .ranking import Eligibility
 from .sectors import SectorReader
 from .text import add_words
 
@@ -31,8 +32,11 @@ SPACE_KINDS = frozenset({"carrier", "land"})  # measures that offer room to land
 # sub-sector: it matches each of the domain's sectors this much.
 DOMAIN_TAG = 0.85
 ELIGIBILITY_CACHE = 4096  # distinct structured-field combinations kept (a list without fields needs one)
+# Where an inherited clause comes from decides its discount, not how many levels up it sits: a city's clause counts
+# the same for every park and district of the city, and a GBA region between city and province changes nothing.
+SOURCE_OF_LEVEL = {"park": 1, "district": 1, "city": 2, "region": 3, "province": 3}
 
-EligibilityMap = dict[int, tuple[Eligibility, list[ConditionCheck]]]
+EligibilityMap = dict[int, tuple[Eligibility, list[Check]]]
 
 
 def measure_doc(kb: KnowledgeBase, m: Measure) -> str:
@@ -67,6 +71,9 @@ class ProfileIndex:
     tag_measures: np.ndarray  # … the measures that have any,
     tag_start: np.ndarray  # … and where each measure's pairs start
     depth: np.ndarray  # candidates × measures: 0 own, 1 parent, …; -1 not inherited
+    # candidates × chain depth: where the clauses at that depth come from, for their discount: 0 the place's own,
+    # 1 a district or park above it, 2 its city, 3 the region or the province (chain padding counts as 3).
+    source: np.ndarray
     space_only: np.ndarray  # per measure: sector-neutral and only offers room (carrier, land)
     doc_of: tuple[str, ...]  # per measure, its document id
     need_ids: tuple[str, ...]  # needs that some measure answers
@@ -77,7 +84,13 @@ class ProfileIndex:
     foldable: np.ndarray  # per candidate: a district or park (may fold into its parent)
     chain_rows: tuple[tuple[int, ...], ...]  # per candidate: its ancestors that are candidates, nearest first
     hosted: dict[int, np.ndarray]  # district row -> the candidate rows inside it
+    city_hosted: dict[int, np.ndarray]  # city row -> the candidate rows inside it
     levels: tuple[str, ...]  # per candidate, its level
+    # Per candidate: a place a company lands in (a park or zone, a district, or a city with nothing below it).
+    landing: np.ndarray
+    is_city: np.ndarray  # per candidate: a city (what `level=city` ranks)
+    n_own: np.ndarray  # per candidate: how many clauses are its own
+    usable: np.ndarray  # per measure: an offer or a resource (something a company can apply for or use)
     views: np.ndarray  # (measures · VIEWS) × dim: quote, Chinese offer, English offer
     protos: np.ndarray  # (sectors · 2) × dim: each sector's Chinese and English prototype
     tfidf: TfidfIndex
@@ -109,7 +122,7 @@ class ProfileIndex:
                     mask[i, col[s]] = 1.0
         pairs = np.argwhere(mask > 0)
         tag_measures, tag_start = np.unique(pairs[:, 0], return_index=True)
-        candidates = tuple(sorted(loc.id for loc in kb.locations.values() if loc.level != "province"))
+        candidates = tuple(sorted(loc.id for loc in kb.locations.values() if loc.level not in NOT_CANDIDATES))
         row = {c: r for r, c in enumerate(candidates)}
         depth = np.full((len(candidates), n), -1, dtype=np.int8)
         for r, loc_id in enumerate(candidates):
@@ -130,13 +143,19 @@ class ProfileIndex:
             len(loc_index),
         )
         chain_rows = tuple(tuple(row[a.id] for a in kb.ancestors(c) if a.id in row) for c in candidates)
+        source = np.full(chains.chain.shape, SOURCE_OF_LEVEL["province"], dtype=np.int64)
+        for r, c in enumerate(candidates):
+            source[r, 0] = 0
+            for d, a in enumerate(kb.ancestors(c), start=1):
+                source[r, d] = SOURCE_OF_LEVEL[a.level]
         # Districts and the candidates inside them (a district's promotion bureau is the counterpart for its parks).
         inside = {r: [c for c, chain in enumerate(chain_rows) if r in chain] for r in range(len(candidates))}
-        hosted = {
-            r: _frozen(np.array(rows))
-            for r, rows in inside.items()
-            if rows and kb.locations[candidates[r]].level == "district"
-        }
+        levels = tuple(kb.locations[c].level for c in candidates)
+        hosted, city_hosted = (
+            {r: _frozen(np.array(rows)) for r, rows in inside.items() if rows and levels[r] == lv}
+            for lv in ("district", "city")
+        )
+        landing = [lv in ("park", "district") or (lv == "city" and not inside[r]) for r, lv in enumerate(levels)]
         sector_reader = SectorReader(tax)
         views = [t for _, m in measures for t in (m.source.quote, m.offer_zh, m.offer_en)]
         space_only = [bool(g) and m.kind in SPACE_KINDS for g, (_, m) in zip(generic, measures, strict=True)]
@@ -155,6 +174,7 @@ class ProfileIndex:
             tag_measures=_frozen(tag_measures),
             tag_start=_frozen(tag_start),
             depth=_frozen(depth),
+            source=_frozen(source),
             space_only=_frozen(np.array(space_only)),
             doc_of=tuple(m.source.doc for _, m in measures),
             need_ids=need_ids,
@@ -165,7 +185,12 @@ class ProfileIndex:
             foldable=_frozen(np.array([kb.locations[c].level in ("district", "park") for c in candidates])),
             chain_rows=chain_rows,
             hosted=hosted,
-            levels=tuple(kb.locations[c].level for c in candidates),
+            city_hosted=city_hosted,
+            levels=levels,
+            landing=_frozen(np.array(landing)),
+            is_city=_frozen(np.array([lv == "city" for lv in levels])),
+            n_own=_frozen((depth == 0).sum(axis=1)),
+            usable=_frozen(np.array([m.usable for _, m in measures])),
             views=_frozen(encode_cached(encoder, model_id, views, cache_dir)),
             protos=_frozen(encode_cached(encoder, model_id, sector_reader.prototypes(tax), cache_dir)),
             tfidf=TfidfIndex([measure_doc(kb, m) for _, m in measures], cache_dir),
@@ -180,10 +205,23 @@ class ProfileIndex:
         out: np.ndarray = self.depth == 0
         return out
 
+    def discounts(self, level_discount: tuple[float, ...]) -> np.ndarray:
+        """candidates × chain depth: the factor of a clause stated there (ScoringParams.level_discount)."""
+        return self.chains.discounts(level_discount, self.source)
+
     def reach(self, disc: np.ndarray) -> np.ndarray:
-        """candidates × measures: the discount a measure carries for a candidate (0 where not inherited)."""
-        out: np.ndarray = np.where(self.depth >= 0, disc[np.clip(self.depth, 0, len(disc) - 1)], 0.0).astype(np.float32)
+        """candidates × measures: the discount a measure carries for a candidate (0 where not inherited);
+        `disc`: candidates × chain depth."""
+        at = np.take_along_axis(disc, np.clip(self.depth, 0, disc.shape[1] - 1).astype(np.int64), axis=1)
+        out: np.ndarray = np.where(self.depth >= 0, at, 0.0).astype(np.float32)
         return out
+
+    @lru_cache(maxsize=64)  # noqa: B019  # a handful of dates per process (today, an as-of asked for)
+    def statuses(self, as_of: dt.date) -> tuple[tuple[ValidityStatus, ...], np.ndarray]:
+        """Per measure, whether it holds on `as_of` (its own dates first, then its document's), and a boolean
+        array of those in force."""
+        status = tuple(self.kb.status_of(m, as_of) for _, m in self.measures)
+        return status, _frozen(np.array([s == "in_force" for s in status]))
 
     def level_is(self, level: str) -> np.ndarray:
         return np.array([lv == level for lv in self.levels], dtype=np.float32)

@@ -60,5 +60,8 @@ class NeedsReader:
         return out
 
     def needs_of(self, m: Measure) -> list[str]:
-        """The needs a measure answers: its own list, else its kind's."""
+        """The needs a measure answers: its own list, else its kind's. Only offers and resources answer any: a
+        target, task, encouragement or orientation does not inherit its kind's needs."""
+        if not m.usable:
+            return []
         return list(m.needs) or self.kind_needs.get(m.kind, [])

@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal, get_args
 
+from .ranking import RankLevel
+
 COMPONENTS = ("sector", "incentive", "validity")
 PresetName = Literal["balanced", "sector-first", "incentive-first"]
 
@@ -16,6 +18,7 @@ PRESETS: dict[str, dict[str, float]] = {
     "sector-first": {"sector": 0.90, "incentive": 0.08, "validity": 0.02},
     "incentive-first": {"sector": 0.45, "incentive": 0.45, "validity": 0.10},
 }
+LEVELS: tuple[str, ...] = get_args(RankLevel)
 DEFAULT_PRESET: PresetName = "balanced"
 PRESET_NAMES: tuple[str, ...] = get_args(PresetName)
 assert PRESET_NAMES == tuple(PRESETS), "PresetName and PRESETS must list the same presets"
@@ -56,10 +59,13 @@ class MatchOptions:
     as_of: dt.date | None = None  # None: today
     expand: bool = False  # keep parks that only inherit their parent's fit
     focus: tuple[str, ...] = ()  # explain only these locations, at their ranks (compare, a list ranked for one place)
+    level: RankLevel = "landing"  # landing places (parks, districts, cities with nothing below), or cities
     weights_resolved: dict[str, float] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "weights_resolved", resolve_weights(self.preset, self.weights))
+        if self.level not in LEVELS:
+            raise OptionError("level", f"unknown level {self.level!r}; choose one of {list(LEVELS)}")
 
     @property
     def preset_name(self) -> str:

@@ -43,8 +43,10 @@ class ScoringParams(_Params):
     """Everything the evaluation tunes or could tune, in one place (the defaults are the code's starting point)."""
 
     fusion: FusionWeights = Field(default_factory=FusionWeights)
-    level_discount: tuple[float, ...] = Field(
-        (1.0, 0.8, 0.65, 0.5), description="factor of a measure own, one level up, two up, three or more up"
+    level_discount: tuple[float, float, float, float] = Field(
+        (1.0, 0.8, 0.65, 0.5),
+        description="factor of a clause that is the place's own, its district's (or a park's above it), its "
+        "city's, and the region's or province's",
     )
     ended_factor: float = Field(0.85, description="measures of a document no longer in force count this much")
     generic_sector: float = Field(0.5, description="share of a sector-neutral measure's relevance in sector fit")

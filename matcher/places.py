@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from .kb import KnowledgeBase
+from .kb.models import NOT_CANDIDATES
 from .sectors import TermSet
 from .text import normalize
 
@@ -17,7 +18,7 @@ class PlaceReader:
     def __init__(self, kb: KnowledgeBase):
         terms: list[tuple[str, str, float]] = []
         for loc in kb.locations.values():
-            if loc.level == "province":
+            if loc.level in NOT_CANDIDATES:
                 continue
             for t in dict.fromkeys([loc.name_zh, loc.name_en, *loc.aliases]):
                 terms.append((t, loc.id, 1.0))

@@ -10,7 +10,12 @@ from pydantic import BaseModel, Field
 from .kb.models import ValidityStatus
 
 Fit = Literal["strong", "good", "weak", "none"]
-Eligibility = Literal["met", "unmet", "unknown"]
+# met: every stated condition checked and holds; no_conditions: the measure states none; unknown: the prospect's
+# data cannot tell (each such condition carries the question to ask); unmet: a stated condition fails.
+Eligibility = Literal["met", "unmet", "unknown", "no_conditions"]
+# current: every document behind the fit is in force on the date; ended: none is; partly_ended: some are.
+PolicyStatus = Literal["current", "partly_ended", "ended"]
+RankLevel = Literal["landing", "city"]
 
 
 class Evidence(BaseModel):
@@ -18,40 +23,68 @@ class Evidence(BaseModel):
 
     measure_id: str
     kind: str
+    modality: str = Field(description="offer, resource, orientation, target, task or encouragement")
     title: str
     quote: str
     doc_id: str
     doc_title: str
     section: str
     validity: ValidityStatus
+    discounted: bool = Field(description="counted less toward fit: the measure is not in force on the date")
     location_id: str  # where the measure is recorded (the location itself or an ancestor)
     inherited: bool
+    source_label: str | None = Field(
+        default=None, description="Where an inherited clause comes from, e.g. 来自深圳市（深圳2020实施方案）."
+    )
     score: float
 
 
 class ConditionCheck(BaseModel):
-    text: str
-    status: Eligibility
+    text: str = Field(description="The condition's words, verbatim from the quote.")
+    status: Literal["met", "unmet", "unknown"]
+    question: str | None = Field(default=None, description="What to ask the company when the status is unknown.")
 
 
 class IncentiveMatch(BaseModel):
-    """A measure the company could use, and whether its stated conditions are met."""
+    """An offer or resource in force on the date that the company could use, and whether its stated conditions
+    are met."""
 
     measure_id: str
     kind: str
+    modality: str = Field(description="offer or resource")
     title: str
     offer: str
     needs: list[str]
     eligibility: Eligibility
     conditions: list[ConditionCheck] = Field(default_factory=list)
-    amounts: list[str] = Field(default_factory=list)
+    amounts: list[str] = Field(default_factory=list, description="What a company may get (benefit amounts only).")
     quote: str
     doc_id: str
     section: str
     validity: ValidityStatus
+    valid_until: dt.date | None = Field(default=None, description="The last day the measure holds, where stated.")
     location_id: str
     inherited: bool
+    source_label: str | None = None
     score: float
+
+
+class EndedIncentive(BaseModel):
+    """An offer or resource that would answer the prospect's needs here but is not in force on the date."""
+
+    measure_id: str
+    kind: str
+    modality: str
+    title: str
+    quote: str
+    doc_id: str
+    doc_title: str
+    section: str
+    validity: ValidityStatus
+    ended_on: dt.date | None = Field(description="The last day it held (null when it has not started yet).")
+    location_id: str
+    inherited: bool
+    note: str = Field(description="Which document ended and when, and what to check.")
 
 
 class Components(BaseModel):
@@ -79,8 +112,12 @@ class LocationMatch(BaseModel):
     fit: Fit
     components: Components
     reason: str
+    policy_status: PolicyStatus = Field(description="Whether the documents behind the fit are in force on the date.")
     evidence: list[Evidence]
-    incentives: list[IncentiveMatch]
+    incentives: list[IncentiveMatch] = Field(description="Usable offers and resources in force on the date.")
+    ended_incentives: list[EndedIncentive] = Field(
+        default_factory=list, description="Offers and resources here that answered the needs but have lapsed."
+    )
     also_in: list[str] = Field(default_factory=list, description="Parks folded into this match: no own fit beyond it.")
     hosts: str | None = Field(
         default=None, description="For a district ranked by a park inside it: that park's id (its fit lifted this one)."
@@ -110,6 +147,10 @@ class NeedSignal(BaseModel):
 
 class Ranking(BaseModel):
     lang: Literal["zh", "en"]
+    level: RankLevel = Field(
+        default="landing",
+        description="landing: parks, zones, districts, and cities with nothing below them; city: cities.",
+    )
     preset: str
     weights: dict[str, float]
     as_of: dt.date

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 if TYPE_CHECKING:
-    from .kb.models import ValidityStatus
     from .ranking import Fit
 
 
@@ -31,10 +30,6 @@ def breadth_fit(top3: np.ndarray, breadth: tuple[float, float]) -> np.ndarray:
     runners-up (breadth of support), capped at 1."""
     out: np.ndarray = np.minimum(1.0, top3[..., 0] + breadth[0] * top3[..., 1] + breadth[1] * top3[..., 2])
     return out
-
-
-def validity_factor(status: ValidityStatus, ended_factor: float) -> float:
-    return 1.0 if status == "in_force" else ended_factor
 
 
 def fit_level(sector: float, in_domain: float, thresholds: tuple[float, float, float], floor: float) -> Fit:

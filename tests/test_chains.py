@@ -29,7 +29,8 @@ def layouts(draw: st.DrawFn) -> tuple[Chains, np.ndarray, np.ndarray, list[np.nd
     values[rng.random((b, n_m)) < 0.2] = 0.0
     sets = [np.flatnonzero(rng.random(n_m) < 0.5) for _ in range(draw(st.integers(1, 3)))]
     sets = [s if len(s) else np.array([0]) for s in sets]
-    disc = np.array(sorted(rng.random(max(len(c) for c in chains)), reverse=True), dtype=np.float32)
+    depth = max(len(c) for c in chains)
+    disc = np.sort(rng.random((n_loc, depth)), axis=1)[:, ::-1].astype(np.float32)  # candidates × depth
     return Chains(owner, chains, n_loc), values, disc, sets, np.array([len(c) for c in chains])
 
 
@@ -41,7 +42,7 @@ def brute(ch: Chains, values: np.ndarray, disc: np.ndarray, cols: np.ndarray) ->
         for depth, loc in enumerate(chain):
             for i in cols:
                 if ch.owner[i] == loc:
-                    out[:, c, i] = disc[depth] * values[:, i]
+                    out[:, c, i] = disc[c, depth] * values[:, i]
     return out
 
 
@@ -78,5 +79,5 @@ def test_top_measures_and_depths_match_the_full_product(layout) -> None:  # type
     for c, chain in enumerate(ch.chain[:, : lengths.max()]):
         for depth, loc in enumerate(chain[: lengths[c]]):
             mine = ch.owner == loc
-            want = (disc[depth] * values[:, mine]).max(axis=1) if mine.any() else 0.0
+            want = (disc[c, depth] * values[:, mine]).max(axis=1) if mine.any() else 0.0
             np.testing.assert_allclose(by_depth[:, c, depth], want, rtol=1e-6)

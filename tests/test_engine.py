@@ -84,19 +84,37 @@ def test_deterministic(fake_matcher: Matcher) -> None:
     assert fake_matcher.match(text, as_of=AS_OF).to_dict() == fake_matcher.match(text, as_of=AS_OF).to_dict()
 
 
-def test_province_is_never_a_candidate_and_folded_parks_point_at_ancestors(fake_matcher: Matcher) -> None:
-    r = fake_matcher.match("人工晶体和角膜接触镜生产企业", top_k=len(fake_matcher.candidates), as_of=AS_OF)
+def test_the_shortlist_ranks_landing_places_and_folds_what_only_inherits(fake_matcher: Matcher) -> None:
+    index = fake_matcher.index
+    text = "人工晶体和角膜接触镜生产企业"
+    r = fake_matcher.match(text, top_k=len(fake_matcher.candidates), as_of=AS_OF)
     ids = [m.location_id for m in r.matches]
-    assert "guangdong" not in ids
+    assert "guangdong" not in ids and "gba-mainland" not in ids  # the province and the region only pass measures down
+    assert {"guangzhou", "shenzhen", "zhuhai"}.isdisjoint(ids)  # cities with places below them are not landing places
+    assert all(index.landing[index.row[i]] for i in ids) and r.level == "landing"
     folded = [p for m in r.matches for p in m.also_in]
-    assert not set(folded) & set(ids)
+    assert folded and not set(folded) & set(ids)
     for m in r.matches:
-        for p in m.also_in:
-            assert m.location_id in [a.id for a in fake_matcher.kb.ancestors(p)]
-    expanded = fake_matcher.match(
-        "人工晶体和角膜接触镜生产企业", top_k=len(fake_matcher.candidates), as_of=AS_OF, expand=True
-    )
-    assert len(expanded.matches) == len(fake_matcher.candidates) == len(ids) + len(folded)
+        for p in m.also_in:  # into a landing ancestor, or into a place of the same city that carries that city's fit
+            ancestors = [a.id for a in fake_matcher.kb.ancestors(p)]
+            city = fake_matcher.kb.city_of(p)
+            assert m.location_id in ancestors or (city is not None and fake_matcher.kb.city_of(m.location_id) == city)
+    expanded = fake_matcher.match(text, top_k=len(fake_matcher.candidates), as_of=AS_OF, expand=True)
+    assert len(expanded.matches) == int(index.landing.sum()) == len(ids) + len(folded)
+
+
+def test_level_city_ranks_cities_lifted_by_their_best_place(fake_matcher: Matcher) -> None:
+    text = "人工晶体和角膜接触镜生产企业"
+    cities = fake_matcher.match(text, top_k=5, as_of=AS_OF, level="city")
+    assert cities.level == "city" and all(m.level == "city" for m in cities.matches)
+    landing = fake_matcher.match(text, top_k=len(fake_matcher.candidates), as_of=AS_OF, expand=True)
+    best = {m.location_id: m.score for m in landing.matches}
+    for m in cities.matches:
+        inside = [best[c] for c in best if (c2 := fake_matcher.kb.city_of(c)) is not None and c2.id == m.location_id]
+        if m.hosts:
+            share = fake_matcher.params.host_share
+            assert m.score == pytest.approx(share * max(inside), abs=2e-4)
+            assert fake_matcher.kb.city_of(m.hosts).id == m.location_id  # type: ignore[union-attr]
 
 
 def test_evidence_quotes_come_from_the_cited_section(fake_matcher: Matcher) -> None:
@@ -111,8 +129,8 @@ def test_evidence_quotes_come_from_the_cited_section(fake_matcher: Matcher) -> N
 
 def test_ended_documents_are_flagged_and_as_of_changes_validity(fake_matcher: Matcher) -> None:
     text = "深圳 PET-MRI 医学影像设备"
-    now = fake_matcher.match(text, top_k=38, as_of=AS_OF, expand=True)
-    then = fake_matcher.match(text, top_k=38, as_of=dt.date(2022, 6, 1), expand=True)
+    now = fake_matcher.match(text, top_k=12, as_of=AS_OF, level="city")
+    then = fake_matcher.match(text, top_k=12, as_of=dt.date(2022, 6, 1), level="city")
     sz_now = next(m for m in now.matches if m.location_id == "shenzhen")
     sz_then = next(m for m in then.matches if m.location_id == "shenzhen")
     assert all(e.validity == "ended" for e in sz_now.evidence)
@@ -201,11 +219,11 @@ def test_a_district_is_lifted_by_the_park_it_hosts(fake_matcher: Matcher) -> Non
     score = np.full((2, len(index.candidates)), 0.1, dtype=np.float32)
     sector = score.copy()
     score[0, park], sector[0, park] = 0.9, 0.8
-    host = lift_hosts(index, score, sector, 0.8)
+    host = lift_hosts(index.hosted, score, sector, 0.8)
     assert host[0, district] == park and score[0, district] == pytest.approx(0.72)
     assert sector[0, district] == pytest.approx(0.64)
     assert (host[1] == -1).all() and (score[1] == np.float32(0.1)).all()  # parks no better: nothing lifted
-    assert (lift_hosts(index, score.copy(), sector.copy(), 0.0) == -1).all()  # off
+    assert (lift_hosts(index.hosted, score.copy(), sector.copy(), 0.0) == -1).all()  # off
 
 
 def test_a_lifted_district_names_its_park_in_the_reason(fake_matcher: Matcher) -> None:

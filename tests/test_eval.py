@@ -13,6 +13,7 @@ from matcher.eval import evaluate_all, load_prospects
 from matcher.eval.dataset import LabelledProspect
 from matcher.eval.report import format_report
 from matcher.kb import KnowledgeBase, default_data_dir
+from matcher.kb.models import NOT_CANDIDATES
 from matcher.kb.sections import squash
 
 PROSPECTS = default_data_dir() / "companies" / "prospects.yaml"
@@ -39,7 +40,7 @@ def test_dataset_shape(items: list[LabelledProspect]) -> None:
 def test_labels_name_candidates_and_are_justified_verbatim(
     items: list[LabelledProspect], real_kb: KnowledgeBase
 ) -> None:
-    candidates = {i for i, loc in real_kb.locations.items() if loc.level != "province"}
+    candidates = {i for i, loc in real_kb.locations.items() if loc.level not in NOT_CANDIDATES}
     for it in items:
         assert set(it.relevance) <= candidates, it.id
         assert set(it.relevance.values()) <= {1, 2}, it.id

@@ -15,6 +15,7 @@ STAGED = [
         "location": "demo-park",
         "id": "demo-park.pilot-service",
         "kind": "platform",
+        "modality": "resource",
         "sectors": ["cdmo-cmo"],
         "needs": ["pilot_cdmo"],
         "title_zh": "中试生产服务",
@@ -61,3 +62,10 @@ def test_unknown_location_is_reported(mini_kb: Path, tmp_path: Path) -> None:
     res = CliRunner().invoke(main, ["kb", "import", "--data", str(mini_kb), str(stage(tmp_path, bad))])
     assert res.exit_code == 1
     assert "[0].location: unknown location 'nowhere'" in res.output
+
+
+def test_a_staged_goal_that_answers_a_need_is_refused(mini_kb: Path, tmp_path: Path) -> None:
+    goal = [dict(STAGED[0], modality="target")]
+    res = CliRunner().invoke(main, ["kb", "import", "--data", str(mini_kb), str(stage(tmp_path, goal))])
+    assert res.exit_code == 1
+    assert "(demo-park.pilot-service).needs: a target answers no need" in res.output, res.output

@@ -16,16 +16,20 @@ def run_validate(root: Path) -> tuple[int, str]:
     return res.exit_code, res.output
 
 
-def edit(path: Path, old: str, new: str) -> None:
+def edit(path: Path, old: str | tuple[str, ...], new: str | tuple[str, ...]) -> None:
+    """Replace `old` by `new` once; tuples make several edits to the same file."""
+    olds, news = (old, new) if isinstance(old, tuple) and isinstance(new, tuple) else ((old,), (new,))
     text = path.read_text(encoding="utf-8")
-    assert old in text, f"fixture no longer contains {old!r}"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    for o, n in zip(olds, news, strict=True):
+        assert o in text, f"fixture no longer contains {o!r}"
+        text = text.replace(o, n, 1)
+    path.write_text(text, encoding="utf-8")
 
 
 def test_valid_fixture_passes(mini_kb: Path) -> None:
     code, out = run_validate(mini_kb)
     assert code == 0, out
-    assert "3 measures" in out
+    assert "4 measures" in out
 
 
 BROKEN = {
@@ -80,7 +84,7 @@ BROKEN = {
     ),
     "parent below child": (
         "parks/demo-city.yaml",
-        "parent: demo-province",
+        "parent: demo-region",
         "parent: demo-park",
         r"demo-city\.yaml: parent: parent 'demo-park' is a park, not above a city",
     ),
@@ -119,6 +123,72 @@ BROKEN = {
         "focus_sectors: [cell-gene-therapy]",
         "focus_sectors: [cdmo-cmo]",
         r"demo-city\.yaml: focus_sectors: 'cdmo-cmo' is not backed",
+    ),
+    "missing modality": (
+        "parks/demo-park.yaml",
+        "    modality: resource\n",
+        "",
+        r"demo-park\.yaml: measures\[0\]\.modality: Field required",
+    ),
+    "unknown modality": (
+        "parks/demo-park.yaml",
+        "modality: resource",
+        "modality: promise",
+        r"demo-park\.yaml: measures\[0\]\.modality: Input should be 'offer', 'resource'",
+    ),
+    "a target answers a need": (
+        "parks/demo-park.yaml",
+        "modality: resource",
+        "modality: target",
+        r"measures\[0\] \(demo-park\.vector-cdmo\)\.needs: a target answers no need",
+    ),
+    "an orientation answers a need": (
+        "parks/demo-city.yaml",
+        "    sectors: [cell-gene-therapy]\n",
+        "    sectors: [cell-gene-therapy]\n    needs: [funding_growth]\n",
+        r"measures\[0\] \(demo-city\.cgt-focus\)\.needs: an orientation answers no need",
+    ),
+    "a benefit on a resource": (
+        "parks/demo-city.yaml",
+        ("modality: offer", "role: fund_size"),
+        ("modality: resource", "role: benefit"),
+        r"measures\[1\] \(demo-city\.fund\)\.amounts\[0\]\.role: a benefit belongs to an offer, not to a resource",
+    ),
+    "amount without a role": (
+        "parks/demo-city.yaml",
+        "role: fund_size, ",
+        "",
+        r"demo-city\.yaml: measures\[1\]\.amounts\[0\]\.role: Field required",
+    ),
+    "measure dates outside the document": (
+        "parks/demo-city.yaml",
+        "valid: {end: 2022-12-31",
+        "valid: {end: 2027-12-31",
+        r"measures\[2\] \(demo-city\.space-target\)\.valid: 2027-12-31 lies outside the document's period",
+    ),
+    "measure date words not in the quote": (
+        "parks/demo-city.yaml",
+        "text: 2022年}",
+        "text: 2023年}",
+        r"\(demo-city\.space-target\)\.valid\.text: not a fragment of the measure's citations",
+    ),
+    "override without need": (
+        "parks/demo-city.yaml",
+        "text: 2022年}",
+        "text: 2022年, beyond_document: 2022年}",
+        r"\(demo-city\.space-target\)\.valid\.beyond_document: the dates lie inside the document's period",
+    ),
+    "override not in the quote": (
+        "parks/demo-city.yaml",
+        "valid: {end: 2022-12-31, text: 2022年}",
+        "valid: {end: 2027-12-31, text: 2022年, beyond_document: 十四五期间}",
+        r"\(demo-city\.space-target\)\.valid\.beyond_document: not a fragment of the measure's citations",
+    ),
+    "region under a city": (
+        "parks/demo-region.yaml",
+        "parent: demo-province",
+        "parent: demo-city",
+        r"demo-region\.yaml: parent: parent 'demo-city' is a city, not above a region",
     ),
     "location id differs from file": (
         "parks/demo-park.yaml",

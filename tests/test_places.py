@@ -33,3 +33,11 @@ def test_affinity_words_point_to_every_linked_place_with_less_weight(reader: Pla
 
 def test_plain_words_are_not_places(reader: PlaceReader) -> None:
     assert reader.read("公司发展前景光明，计划扩大高新技术产品线") == {}
+
+
+def test_new_places_are_read_and_the_region_is_not(reader: PlaceReader) -> None:
+    assert reader.read("我们对洁净车间有很高要求") == {}  # 高要求 is not Gaoyao
+    assert set(reader.read("在高要区和德庆县扩大南药种植")) == {"zq-gaoyao-nanyao-park", "zq-deqing-nanyao-park"}
+    assert reader.read("团队由港科大（广州）孵化") == {"ns-hkust-gz-transfer-base": (1.0, "港科大（广州）")}
+    assert reader.read("希望进入中以创新合作产业园区") == {"sz-china-israel-park": (1.0, "中以创新合作产业园区")}
+    assert reader.read("面向粤港澳大湾区内地九市") == {}  # a region is never a named place

@@ -1,4 +1,5 @@
-"""The 招商 map page (served at /), its boundaries, and the briefing export."""
+"""The officer's web app: its pages (one HTML file per view), Leaflet from its Python package, the map's
+boundaries and the briefing export. Every page is served with a content-security policy: no inline script or style."""
 
 from __future__ import annotations
 
@@ -9,13 +10,24 @@ from fastapi import APIRouter, Response
 from fastapi.responses import FileResponse
 
 from matcher.ranking import Ranking
-from matcher.tabular import xlsx_cell
 
 from ..boundaries import boundaries as load_boundaries
+from ..briefing import workbook
 from ..deps import Reader
+from ..errors import ApiError
 from ..xlsx import xlsx_response
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; "
+    "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-cache",
+}
 router = APIRouter(tags=["page"])
 
 
@@ -24,78 +36,64 @@ def boundaries(_: Reader) -> dict[str, Any]:
     return load_boundaries()
 
 
-@router.post("/briefing.xlsx", summary="A shortlist as an XLSX briefing (shortlist, evidence, incentives sheets)")
+@router.post("/briefing.xlsx", summary="A shortlist as an XLSX briefing (shortlist, evidence, incentives, ended)")
 def briefing(ranking: Ranking, _: Reader) -> Response:
-    from openpyxl import Workbook
-
-    zh = ranking.lang == "zh"
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "shortlist"
-    ws.append(
-        [
-            "排名" if zh else "Rank",
-            "地点" if zh else "Location",
-            "城市" if zh else "City",
-            "得分" if zh else "Score",
-            "契合度" if zh else "Fit",
-            "产业" if zh else "Sector",
-            "政策" if zh else "Incentive",
-            "有效性" if zh else "Validity",
-            "理由" if zh else "Reason",
-        ]
-    )
-    for m in ranking.matches:
-        ws.append(
-            [
-                xlsx_cell(v)
-                for v in (
-                    m.rank,
-                    m.name,
-                    m.city,
-                    m.score,
-                    m.fit,
-                    m.components.sector,
-                    m.components.incentive,
-                    m.components.validity,
-                    m.reason,
-                )
-            ]
-        )
-    ev = wb.create_sheet("evidence")
-    ev.append(["location", "clause", "quote", "document", "section", "validity", "inherited from"])
-    for m in ranking.matches:
-        for e in m.evidence:
-            ev.append(
-                [
-                    xlsx_cell(v)
-                    for v in (
-                        m.name,
-                        e.title,
-                        e.quote,
-                        e.doc_title,
-                        e.section,
-                        e.validity,
-                        e.location_id if e.inherited else "",
-                    )
-                ]
-            )
-    inc = wb.create_sheet("incentives")
-    inc.append(["location", "incentive", "offer", "eligibility", "amounts", "document", "section"])
-    for m in ranking.matches:
-        for i in m.incentives:
-            inc.append(
-                [
-                    xlsx_cell(v)
-                    for v in (m.name, i.title, i.offer, i.eligibility, ", ".join(i.amounts), i.doc_id, i.section)
-                ]
-            )
-    return xlsx_response(wb, "briefing.xlsx")
+    return xlsx_response(workbook(ranking), "briefing.xlsx")
 
 
 page = APIRouter(include_in_schema=False)
 
 
+def view(name: str) -> FileResponse:
+    return FileResponse(STATIC / f"{name}.html", media_type="text/html; charset=utf-8", headers=HEADERS)
+
+
 @page.get("/")
-def index() -> FileResponse:
-    return FileResponse(STATIC / "index.html", media_type="text/html; charset=utf-8")
+def map_view() -> FileResponse:
+    return view("map")
+
+
+@page.get("/places/{location_id}")
+def place_view(location_id: str) -> FileResponse:
+    return view("place")
+
+
+@page.get("/documents")
+def library_view() -> FileResponse:
+    return view("documents")
+
+
+@page.get("/documents/{doc_id}")
+def document_view(doc_id: str) -> FileResponse:
+    return view("document")
+
+
+@page.get("/pipeline")
+def pipeline_view() -> FileResponse:
+    return view("pipeline")
+
+
+@page.get("/pipeline/{prospect_id}")
+def prospect_view(prospect_id: str) -> FileResponse:
+    return view("prospect")
+
+
+@page.get("/batches")
+def batches_view() -> FileResponse:
+    return view("batches")
+
+
+def leaflet_dir() -> Path:
+    from xstatic.pkg import leaflet
+
+    return Path(leaflet.BASE_DIR).resolve()
+
+
+@page.get("/vendor/leaflet/{path:path}")
+def leaflet(path: str) -> FileResponse:
+    """Leaflet's ES module, stylesheet and images, from the xstatic-leaflet package (no CDN)."""
+    base = leaflet_dir()
+    target = (base / path).resolve()
+    if not target.is_relative_to(base) or not target.is_file() or target.suffix not in (".js", ".css", ".png"):
+        raise ApiError(404, f"no file {path!r}")
+    return FileResponse(target, headers={"Cache-Control": "max-age=86400"})

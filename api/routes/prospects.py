@@ -24,6 +24,7 @@ from ..schemas import (
     SnapshotDiff,
     SnapshotInfo,
     Status,
+    StatusChange,
 )
 from ..xlsx import xlsx_response
 from .ranking import run_match
@@ -37,8 +38,16 @@ FIELD_KEYS = ("stage", "revenue_cny", "headcount", "investment_cny", "needs", "c
 
 def snapshot_info(s: Snapshot) -> SnapshotInfo:
     top = [x["location_id"] for x in s.ranking.get("matches", [])]
+    sectors = [x["id"] for x in s.ranking.get("sectors", [])]
     return SnapshotInfo(
-        id=s.id, created_at=s.created_at, kb_hash=s.kb_hash, model=s.model, preset=s.preset, as_of=s.as_of, top=top
+        id=s.id,
+        created_at=s.created_at,
+        kb_hash=s.kb_hash,
+        model=s.model,
+        preset=s.preset,
+        as_of=s.as_of,
+        top=top,
+        sectors=sectors,
     )
 
 
@@ -55,6 +64,9 @@ def out(row: ProspectRow) -> ProspectOut:
         created_at=row.created_at,
         updated_at=row.updated_at,
         snapshots=[snapshot_info(s) for s in row.snapshots],
+        history=[
+            StatusChange(at=e.at, from_status=e.from_status, to_status=e.to_status, by_key=e.by_key) for e in row.events
+        ],
     )
 
 

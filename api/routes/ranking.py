@@ -36,6 +36,7 @@ def run_match(
             as_of=req.as_of,
             expand=req.expand if expand is None else expand,
             focus=focus,
+            level=req.level,
         )
         return m.match_many([req.prospect()], opts)[0]
     except ValidationError as err:  # a field the engine's own model refuses (company_type …)
@@ -70,36 +71,30 @@ def compare(req: CompareRequest, m: MatcherDep, _: Reader) -> Comparison:
     return Comparison(lang=r.lang, as_of=r.as_of, preset=r.preset, sectors=r.sectors, locations=r.matches)
 
 
-def feature_collection(m: Matcher, ranking: Ranking | None, expanded: Ranking | None) -> dict[str, Any]:
-    """One Point per location; with a prospect: rank (null when folded into a parent), score, fit and reasons."""
-    shortlist = {x.location_id: x for x in ranking.matches} if ranking else {}
-    folded = {p: x.location_id for x in ranking.matches for p in x.also_in} if ranking else {}
-    every = {x.location_id: x for x in expanded.matches} if expanded else {}
+def feature_collection(m: Matcher, ranking: Ranking | None) -> dict[str, Any]:
+    """One Point per location; with a prospect: rank, score, fit and reasons. A park folded into a ranked place
+    (it only inherits that place's fit) has no rank of its own: it carries `folded_into` and that place's fit."""
+    ranked = {x.location_id: x for x in ranking.matches} if ranking else {}
+    folded = {p: x for x in ranking.matches for p in x.also_in} if ranking else {}
     feats = []
     for loc_id in m.candidates:
         loc = m.kb.locations[loc_id]
         city = m.kb.city_of(loc_id)
+        x, into = ranked.get(loc_id), folded.get(loc_id)
         props: dict[str, Any] = {
             "id": loc_id,
             "name_zh": loc.name_zh,
             "name_en": loc.name_en,
             "level": loc.level,
+            "landing": bool(m.index.landing[m.index.row[loc_id]]),
             "city": city.id if city else None,
             "coordinate_precision": loc.coordinates.precision,
-            "rank": None,
-            "score": None,
-            "fit": None,
-            "reasons": [],
-            "folded_into": folded.get(loc_id),
+            "rank": x.rank if x else None,
+            "score": x.score if x else None,
+            "fit": x.fit if x else (into.fit if into else None),
+            "reasons": [x.reason, *[f"{e.title}（{e.section}）" for e in x.evidence[:2]]] if x else [],
+            "folded_into": into.location_id if into else None,
         }
-        x = shortlist.get(loc_id) or every.get(loc_id)
-        if x is not None:
-            props.update(
-                rank=shortlist[loc_id].rank if loc_id in shortlist else None,
-                score=x.score,
-                fit=x.fit,
-                reasons=[x.reason, *[f"{e.title}（{e.section}）" for e in x.evidence[:2]]],
-            )
         feats.append(
             {
                 "type": "Feature",
@@ -111,13 +106,9 @@ def feature_collection(m: Matcher, ranking: Ranking | None, expanded: Ranking | 
     return {"type": "FeatureCollection", "features": feats}
 
 
-@router.post("/map", summary="GeoJSON of every location, ranked for the prospect")
+@router.post("/map", summary="GeoJSON of every location, ranked for the prospect (one engine run)")
 def map_post(req: MatchRequest, m: MatcherDep, _: Reader) -> dict[str, Any]:
-    return feature_collection(
-        m,
-        run_match(m, req, top_k=len(m.candidates), expand=False),
-        run_match(m, req, top_k=len(m.candidates), expand=True),
-    )
+    return feature_collection(m, run_match(m, req, top_k=len(m.candidates), expand=False))
 
 
 @router.get("/map", summary="GeoJSON of every location; ranked when a description is given")
@@ -128,7 +119,7 @@ def map_get(
     preset: Preset | None = None,
 ) -> dict[str, Any]:
     if description is None:
-        return feature_collection(m, None, None)
+        return feature_collection(m, None)
     try:
         req = MatchRequest(description=description, preset=preset)
     except ValidationError as err:

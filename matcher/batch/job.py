@@ -75,8 +75,8 @@ def score_file(
     finally:
         store.close()
     seconds = time.perf_counter() - t0
-    n_out = write_output(output, records, opts.top, opts.location)
-    n_err = write_errors(errors, records)
+    n_out = write_output(output, records, opts.top, opts.location, prepared.table)
+    n_err = write_errors(errors, records, prepared.table)
     if n_out + n_err != prepared.total:
         raise RuntimeError(f"{prepared.total} rows read but {n_out} scored and {n_err} errors written")
     ckpt.close(remove=True)

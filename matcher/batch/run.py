@@ -16,9 +16,10 @@ import numpy as np
 from pydantic import ValidationError
 
 from ..engine import Matcher
+from ..index import ProfileIndex
 from ..options import MatchOptions
 from ..prospect import Prospect
-from ..ranking import Ranking
+from ..ranking import Ranking, RankLevel
 from .columns import Columns, parse_amount, parse_count
 from .read import Table
 from .store import EmbeddingStore
@@ -32,6 +33,7 @@ class BatchOptions:
     location: str | None = None  # --for: rank the list for this one location
     preset: str | None = None
     as_of: dt.date | None = None
+    level: RankLevel = "landing"  # the level the top places are ranked at (landing places, or cities)
 
 
 @dataclass
@@ -150,11 +152,15 @@ def project(ranking: Ranking, opts: BatchOptions) -> dict[str, Any]:
     return {"score": m.score, "fit": m.fit, "reason": m.reason, "sector": m.components.sector, "evidence": ev}
 
 
-def match_options(opts: BatchOptions) -> MatchOptions:
+def match_options(opts: BatchOptions, index: ProfileIndex) -> MatchOptions:
     if opts.location is None:
-        return MatchOptions(top_k=opts.top, preset=opts.preset, as_of=opts.as_of)
-    # One place: every other place stays unfolded, so the place is scored on its own.
-    return MatchOptions(top_k=None, preset=opts.preset, as_of=opts.as_of, expand=True, focus=(opts.location,))
+        return MatchOptions(top_k=opts.top, preset=opts.preset, as_of=opts.as_of, level=opts.level)
+    # One place: every other place stays unfolded, so the place is scored on its own; a city with places below it is
+    # scored as a city.
+    level: RankLevel = "landing" if index.landing[index.row[opts.location]] else "city"
+    return MatchOptions(
+        top_k=None, preset=opts.preset, as_of=opts.as_of, expand=True, focus=(opts.location,), level=level
+    )
 
 
 def score_chunk(matcher: Matcher, store: EmbeddingStore, rows: Rows, cols: Columns, opts: BatchOptions) -> list[Record]:
@@ -166,7 +172,7 @@ def score_chunk(matcher: Matcher, store: EmbeddingStore, rows: Rows, cols: Colum
             ready.append((n, name, p))
         except ValueError as err:
             records.append(Record(n, str(cells.get(cols.name) or "") if cols.name else "", False, reason=str(err)))
-    mopts = matcher.check(match_options(opts))  # fixes the date once for the chunk
+    mopts = matcher.check(match_options(opts, matcher.index))  # fixes the date once for the chunk
     as_of = mopts.date()
     fp = matcher.fingerprint  # once per chunk
     keys = {n: result_key(fp, opts, as_of, p) for n, _, p in ready}

@@ -12,6 +12,7 @@ import numpy as np
 from ..engine import Matcher
 from ..options import MatchOptions
 from ..query import Query
+from ..ranking import RankLevel
 from .baselines import make_baselines
 from .dataset import LabelledProspect
 
@@ -28,10 +29,29 @@ class Prepared:
     query: Query
 
 
-def prepare(matcher: Matcher, items: list[LabelledProspect], as_of: dt.date) -> list[Prepared]:
-    """Every candidate ranked (no shortlist cut), balanced preset, on `as_of`."""
-    queries = matcher.prepare([it.prospect() for it in items], MatchOptions(top_k=None, as_of=as_of))
-    return [Prepared(it, q) for it, q in zip(items, queries, strict=True)]
+def at_level(matcher: Matcher, items: list[LabelledProspect], level: RankLevel) -> list[LabelledProspect]:
+    """The items with only the labels of places ranked at `level` (landing places, or cities): a label on a city
+    with places below it counts when cities are ranked, not in a shortlist of landing places."""
+    index = matcher.index
+    allowed = index.landing if level == "landing" else index.is_city
+    keep = {c for c, ok in zip(index.candidates, allowed, strict=True) if ok}
+    return [
+        it.model_copy(
+            update={
+                "relevance": {k: v for k, v in it.relevance.items() if k in keep},
+                "why": {k: v for k, v in it.why.items() if k in keep},
+            }
+        )
+        for it in items
+    ]
+
+
+def prepare(
+    matcher: Matcher, items: list[LabelledProspect], as_of: dt.date, level: RankLevel = "landing"
+) -> list[Prepared]:
+    """Every place of `level` ranked (no shortlist cut), balanced preset, on `as_of`; labels kept for that level."""
+    queries = matcher.prepare([it.prospect() for it in items], MatchOptions(top_k=None, as_of=as_of, level=level))
+    return [Prepared(it, q) for it, q in zip(at_level(matcher, items, level), queries, strict=True)]
 
 
 def engine_run(matcher: Matcher, prepared: Iterable[Prepared]) -> Run:
@@ -46,10 +66,13 @@ def engine_run(matcher: Matcher, prepared: Iterable[Prepared]) -> Run:
 
 
 def baseline_run(matcher: Matcher, prepared: Iterable[Prepared], fn: Callable[[Query], np.ndarray]) -> Run:
+    """A baseline's order over the places of the queries' level."""
     run: Run = {}
+    index = matcher.index
     for pr in prepared:
         s = fn(pr.query)
-        order = sorted(range(len(s)), key=lambda i: (-float(s[i]), matcher.candidates[i]))
+        shown = index.landing if pr.query.options.level == "landing" else index.is_city
+        order = sorted(np.flatnonzero(shown), key=lambda i: (-float(s[i]), matcher.candidates[i]))
         run[pr.item.id] = {matcher.candidates[i]: float(len(order) - k) for k, i in enumerate(order)}
     return run
 
@@ -80,8 +103,9 @@ class Evaluation:
 
     results: dict[str, dict[str, dict[str, float]]]  # system -> group -> metric -> mean
     per_query: dict[str, dict[str, float]]  # system -> prospect id -> nDCG@5
-    items: list[LabelledProspect]
+    items: list[LabelledProspect]  # with the labels of `level` only
     ood: list[tuple[str, str, str, float]]  # out-of-domain prospects: split, id, best fit anywhere, in-domain
+    level: RankLevel = "landing"
 
     def best_baseline(self, group: str) -> str:
         return max(
@@ -116,9 +140,10 @@ def scores(items: list[LabelledProspect], run: Run) -> dict[str, float]:
 
 
 def groups(items: list[LabelledProspect]) -> dict[str, list[LabelledProspect]]:
+    """In-domain prospects with labels, by split and by split and language."""
     out: dict[str, list[LabelledProspect]] = {}
     for split in ("dev", "heldout"):
-        part = [it for it in items if it.split == split and not it.out_of_domain]
+        part = [it for it in items if it.split == split and not it.out_of_domain and it.relevance]
         out[f"{split}/all"] = part
         for lang in ("zh", "en"):
             out[f"{split}/{lang}"] = [it for it in part if it.lang == lang]
@@ -136,10 +161,13 @@ def ood_check(matcher: Matcher, prepared: list[Prepared]) -> list[tuple[str, str
     return out
 
 
-def evaluate_all(matcher: Matcher, items: list[LabelledProspect], as_of: dt.date) -> Evaluation:
-    """The engine and each baseline: {system: {group: {metric: value}}}, nDCG@5 per prospect, and the
-    out-of-domain check."""
-    prepared = prepare(matcher, items, as_of)
+def evaluate_all(
+    matcher: Matcher, items: list[LabelledProspect], as_of: dt.date, level: RankLevel = "landing"
+) -> Evaluation:
+    """The engine and each baseline ranking the places of `level`, against the labels of that level:
+    {system: {group: {metric: value}}}, nDCG@5 per prospect, and the out-of-domain check."""
+    prepared = prepare(matcher, items, as_of, level)
+    items = [pr.item for pr in prepared]
     runs = {"engine": engine_run(matcher, prepared)}
     for name, fn in make_baselines(matcher.index).items():
         runs[f"{name} only"] = baseline_run(matcher, prepared, fn)
@@ -148,4 +176,5 @@ def evaluate_all(matcher: Matcher, items: list[LabelledProspect], as_of: dt.date
         {sys_: per_query(items, run) for sys_, run in runs.items()},
         items,
         ood_check(matcher, prepared),
+        level,
     )

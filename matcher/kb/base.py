@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from .models import Location, Measure, Source, Taxonomy
+from .models import Location, Measure, Period, Source, Taxonomy, ValidityStatus
 from .sections import Part, Section, parse_sections, squash
 
 
@@ -99,6 +100,14 @@ class KnowledgeBase:
             if loc.level == "district":
                 return loc
         return None
+
+    def period_of(self, m: Measure) -> Period:
+        """The period a measure holds for: its own dates where its text gives them, else its document's."""
+        return m.period(self.sources[m.source.doc].source)
+
+    def status_of(self, m: Measure, as_of: dt.date) -> ValidityStatus:
+        """Whether a measure is in force on `as_of` (its own dates first, then its document's)."""
+        return self.period_of(m).status(as_of)
 
     def measures_for(self, location_id: str) -> list[tuple[Location, Measure]]:
         """The location's own measures, then those it inherits (nearest level first)."""

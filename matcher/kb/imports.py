@@ -62,6 +62,9 @@ def import_measures(root: Path, staging: Path, *, dry_run: bool = False) -> Impo
             res.issues.append(Issue(str(staging), f"[{i}]", "expected a mapping"))
             continue
         item = dict(item)
+        review = item.pop("review", None)  # extraction's review metadata (matcher kb extract)
+        if isinstance(review, dict) and review.get("status") == "rejected":
+            continue
         loc_id = item.pop("location", None)
         if loc_id not in kb.locations:
             res.issues.append(Issue(str(staging), f"[{i}].location", f"unknown location {loc_id!r}"))

@@ -10,7 +10,18 @@ import yaml
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from .base import Issue, KBError, KnowledgeBase, SourceText, read_source
-from .models import ALL_SECTORS, COMPANY_TYPES, LEVEL_RANK, STAGES, Citation, Location, Measure, Source, Taxonomy
+from .models import (
+    ALL_SECTORS,
+    COMPANY_TYPES,
+    LEVEL_RANK,
+    STAGES,
+    Citation,
+    Location,
+    Measure,
+    Period,
+    Source,
+    Taxonomy,
+)
 from .sections import squash
 
 # Guangdong's extent (mainland and near islands), generous by a few km.
@@ -224,6 +235,47 @@ def check_measure(kb: KnowledgeBase, loc: Location, m: Measure) -> list[tuple[st
             out.append((f"amounts[{i}].text", "not a fragment of the measure's quote"))
         if a.min is not None and a.max is not None and a.min > a.max:
             out.append((f"amounts[{i}]", "min is above max"))
+        if a.role == "benefit" and m.modality != "offer":
+            out.append((f"amounts[{i}].role", f"a benefit belongs to an offer, not to {_a(m.modality)}"))
+    if not m.usable and m.needs:
+        out.append(("needs", f"{_a(m.modality)} answers no need: only offers and resources list needs"))
+    src = kb.sources.get(m.source.doc)
+    if m.valid is not None and src is not None:
+        out += check_valid(m, src.source.period)
+    return out
+
+
+def _a(word: str) -> str:
+    return f"{'an' if word[0] in 'aeiou' else 'a'} {word}"
+
+
+def check_valid(m: Measure, doc: Period) -> list[tuple[str, str]]:
+    """A measure's own dates: worded in its citations, and inside its document's period unless the text says so."""
+    assert m.valid is not None
+    v, out = m.valid, []
+    quotes = [squash(c.quote) for c in m.citations]
+    if not any(squash(v.text) in q for q in quotes):
+        out.append(("valid.text", "not a fragment of the measure's citations"))
+    if v.start is not None and v.end is not None and v.start > v.end:
+        out.append(("valid", "start is after end"))
+    outside = [
+        d
+        for d in (v.start, v.end)
+        if d is not None and ((doc.start is not None and d < doc.start) or (doc.end is not None and d > doc.end))
+    ]
+    if v.beyond_document is None:
+        if outside:
+            out.append(
+                (
+                    "valid",
+                    f"{outside[0]} lies outside the document's period ({doc.text}); "
+                    "quote the words that say so in valid.beyond_document",
+                )
+            )
+    elif not any(squash(v.beyond_document) in q for q in quotes):
+        out.append(("valid.beyond_document", "not a fragment of the measure's citations"))
+    elif not outside:
+        out.append(("valid.beyond_document", "the dates lie inside the document's period: drop beyond_document"))
     return out
 
 

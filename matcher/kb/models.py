@@ -7,9 +7,16 @@ from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-Level = Literal["province", "city", "district", "park"]
-LEVEL_RANK: dict[str, int] = {"province": 0, "city": 1, "district": 2, "park": 3}
+# A region groups cities under the province (the nine mainland Greater Bay Area cities); it is never a landing place.
+Level = Literal["province", "region", "city", "district", "park"]
+LEVEL_RANK: dict[str, int] = {"province": 0, "region": 1, "city": 2, "district": 3, "park": 4}
+NOT_CANDIDATES = ("province", "region")  # levels a shortlist never ranks
 ValidityStatus = Literal["in_force", "ended", "not_started"]
+
+# What a measure is. Only offers and resources are incentives a company can use; the other four answer no need.
+Modality = Literal["offer", "resource", "orientation", "target", "task", "encouragement"]
+USABLE_MODALITIES = ("offer", "resource")
+AmountRole = Literal["benefit", "fund_size", "space", "count", "target"]
 
 ConditionField = Literal["revenue_cny", "headcount", "investment_cny", "stage", "company_type", "hk_macau"]
 Stage = Literal["seed", "startup", "growth", "mature", "listed"]  # a company's stage: the one list of them
@@ -43,6 +50,22 @@ class Period(Strict):
     end: dt.date | None = None
     text: str  # the period as the document states it
 
+    def status(self, as_of: dt.date) -> ValidityStatus:
+        """Whether the period covers `as_of`; an open end counts as in force."""
+        if self.start and as_of < self.start:
+            return "not_started"
+        if self.end and as_of > self.end:
+            return "ended"
+        return "in_force"
+
+
+class MeasurePeriod(Period):
+    """A measure's own dates, where its text gives them (a 2024 target, a 2021 call, a named project)."""
+
+    text: str  # verbatim words of the measure's citations that give the date
+    # Verbatim words that put the dates outside the document's period, e.g. “十四五”期间 in a 2021-2022 work plan.
+    beyond_document: str | None = None
+
 
 class PartSpec(Strict):
     label: str
@@ -68,11 +91,7 @@ class Source(Strict):
 
     def status(self, as_of: dt.date) -> ValidityStatus:
         """Whether the document is in force on `as_of`; an open end counts as in force."""
-        if self.period.start and as_of < self.period.start:
-            return "not_started"
-        if self.period.end and as_of > self.period.end:
-            return "ended"
-        return "in_force"
+        return self.period.status(as_of)
 
 
 # --- taxonomy ------------------------------------------------------------------------
@@ -173,6 +192,8 @@ class Condition(Strict):
 class Amount(Strict):
     label_zh: str
     label_en: str
+    # benefit: what a company may get (a cap, a rate, a share); the others describe the measure, not the company's gain.
+    role: AmountRole
     text: str  # verbatim fragment of the measure's quote
     min: float | None = None
     max: float | None = None
@@ -182,6 +203,7 @@ class Amount(Strict):
 class Measure(Strict):
     id: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*\.[a-z0-9]+(-[a-z0-9]+)*$")
     kind: str
+    modality: Modality
     sectors: list[str] = Field(min_length=1)
     needs: list[str] = Field(default_factory=list)
     title_zh: str = Field(min_length=1)
@@ -190,6 +212,7 @@ class Measure(Strict):
     offer_en: str = Field(min_length=1)
     conditions: list[Condition] = Field(default_factory=list)
     amounts: list[Amount] = Field(default_factory=list)
+    valid: MeasurePeriod | None = None  # own dates; otherwise the document's period applies
     lead: str | None = None
     source: Citation
     also_cited: list[Citation] = Field(default_factory=list)
@@ -197,6 +220,18 @@ class Measure(Strict):
     @property
     def citations(self) -> list[Citation]:
         return [self.source, *self.also_cited]
+
+    @property
+    def usable(self) -> bool:
+        """An offer or a resource: something a company can apply for or use."""
+        return self.modality in USABLE_MODALITIES
+
+    def period(self, source: Source) -> Period:
+        """The measure's own period where its text gives one, else its document's."""
+        return self.valid if self.valid is not None else source.period
+
+    def status(self, source: Source, as_of: dt.date) -> ValidityStatus:
+        return self.period(source).status(as_of)
 
 
 class Coordinates(Strict):

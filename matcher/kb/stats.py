@@ -26,6 +26,9 @@ class Stats:
     measures: int
     by_level: Counter[str] = field(default_factory=Counter)
     by_kind: Counter[str] = field(default_factory=Counter)
+    by_modality: Counter[str] = field(default_factory=Counter)
+    by_amount_role: Counter[str] = field(default_factory=Counter)
+    own_dates: list[str] = field(default_factory=list)  # measures whose text gives their own period
     by_location: Counter[str] = field(default_factory=Counter)
     docs: list[DocCoverage] = field(default_factory=list)
 
@@ -39,6 +42,9 @@ class Stats:
             "measures": self.measures,
             "by_level": dict(self.by_level),
             "by_kind": dict(self.by_kind.most_common()),
+            "by_modality": dict(self.by_modality.most_common()),
+            "by_amount_role": dict(self.by_amount_role.most_common()),
+            "own_dates": self.own_dates,
             "by_location": dict(self.by_location.most_common()),
             "documents": [d.__dict__ for d in self.docs],
         }
@@ -50,6 +56,10 @@ def kb_stats(kb: KnowledgeBase) -> Stats:
     per_doc: Counter[str] = Counter()
     for loc, m in kb.measures.values():
         st.by_kind[m.kind] += 1
+        st.by_modality[m.modality] += 1
+        st.by_amount_role.update(a.role for a in m.amounts)
+        if m.valid is not None:
+            st.own_dates.append(m.id)
         st.by_location[loc.id] += 1
         per_doc[m.source.doc] += 1
         for c in m.citations:
@@ -81,6 +91,10 @@ def format_stats(st: Stats, load_ms: float) -> str:
         lines.append(f"  {d.doc:24} {d.measures:4} measures  {d.cited}/{d.leaf_sections} sections cited  {d.title}")
     lines += ["", "By kind:"]
     lines += [f"  {k:16} {n:4}" for k, n in st.by_kind.most_common()]
+    lines += ["", "By modality (offer and resource are usable incentives):"]
+    lines += [f"  {k:16} {n:4}" for k, n in st.by_modality.most_common()]
+    lines += ["", "Amounts by role: " + ", ".join(f"{k} {n}" for k, n in st.by_amount_role.most_common())]
+    lines += [f"Measures with their own dates ({len(st.own_dates)}): " + ", ".join(st.own_dates)]
     lines += ["", "By location level: " + ", ".join(f"{k} {n}" for k, n in st.by_level.items()), "By location:"]
     lines += [f"  {k:32} {n:4}" for k, n in st.by_location.most_common()]
     lines += ["", "Sections no measure cites:"]

@@ -11,16 +11,20 @@ from typing import NamedTuple
 import numpy as np
 
 from ..kb import KnowledgeBase
+from ..kb.models import Location, Source
 from ..params import ScoringParams
 from ..query import Query
 from ..ranking import (
     Components,
+    ConditionCheck,
+    EndedIncentive,
     Evidence,
     Fit,
     IncentiveMatch,
     LocationMatch,
     NeedSignal,
     PlaceSignal,
+    PolicyStatus,
     Ranking,
     SectorSignal,
 )
@@ -61,9 +65,12 @@ def reason(
     kb: KnowledgeBase,
     named: bool = False,
     hosts: str | None = None,
+    status: PolicyStatus = "current",
+    city: bool = False,
 ) -> str:
-    """`cites`: the strongest evidence, best first; `usable`: titles of the incentives on offer, best first;
-    `hosts`: the name of the park inside this district whose fit ranks it."""
+    """`cites`: the strongest evidence, best first; `usable`: titles of the incentives in force, best first;
+    `hosts`: the name of the place inside this district (or `city`) whose fit ranks it; `status`: whether the
+    documents behind the fit are in force."""
     zh = lang == "zh"
     if fit == "none" or not cites:
         return (
@@ -75,26 +82,30 @@ def reason(
     for e in cites[:REASON_CITES]:
         where = f"{_doc(kb, e.doc_id, zh)} {e.section}"
         parts.append(f"{e.title}（{where}）" if zh else f"{e.title} ({where})")
-    ended = any(e.validity != "in_force" for e in cites[:REASON_CITES])
     usable = list(usable[:REASON_INCENTIVES])
     if zh:
+        inside = "市内的" if city else "区内的"
         text = (
-            f"{name}{FIT_ZH[fit]}：" + (f"区内的{hosts}与该企业业务契合；" if hosts else "") + "；".join(parts) + "。"
+            f"{name}{FIT_ZH[fit]}：" + (f"{inside}{hosts}与该企业业务契合；" if hosts else "") + "；".join(parts) + "。"
         )
         if usable:
-            text += "可用政策：" + "、".join(usable) + "。"
+            text += "现行可用政策：" + "、".join(usable) + "。"
         if named:
             text += "企业描述中提到了该地。"
-        if ended:
+        if status == "ended":
+            text += "注意：该判断所依据的文件均已到期，请核实是否有后续政策。"
+        elif status == "partly_ended":
             text += "注意：部分依据文件已到期。"
     else:
         text = f"{name} — {FIT_EN[fit]}: " + (f"it hosts {hosts}, which fits this business; " if hosts else "")
         text += "; ".join(parts) + "."
         if usable:
-            text += " Usable incentives: " + "; ".join(usable) + "."
+            text += " Usable incentives in force: " + "; ".join(usable) + "."
         if named:
             text += " Your description names this place."
-        if ended:
+        if status == "ended":
+            text += " Note: every document behind this fit has ended; check for a successor policy."
+        elif status == "partly_ended":
             text += " Note: some cited documents have ended."
     return text
 
@@ -106,15 +117,17 @@ def evidence_rows(sc: Scored, r: int) -> list[int]:
     return [int(i) for i in top[np.lexsort((top, -contrib[top]))] if contrib[i] > 0]
 
 
-def incentive_rows(query: Query, sc: Scored, r: int) -> list[tuple[int, list[str], float]]:
+def incentive_rows(query: Query, sc: Scored, r: int, ended: bool = False) -> list[tuple[int, list[str], float]]:
     """(measure, the needs it answers, its worth) for candidate `r`: for the weightiest needs, the best measure
-    answering each; a measure answering several is listed once. Best first."""
+    answering each (in force, or with `ended` those that have lapsed); a measure answering several is listed once.
+    Best first."""
+    per_need = sc.per_need_ended if ended else sc.per_need
     picked: dict[int, list[str]] = {}
     worth: dict[int, float] = {}
     for nid, nw in sorted(query.needs.items(), key=lambda kv: (-kv[1].weight, kv[0])):
-        if nid not in sc.per_need:
+        if nid not in per_need:
             continue
-        which, usable = sc.per_need[nid]
+        which, usable = per_need[nid]
         i, q = int(which[r]), float(usable[r])
         if q > 0:
             picked.setdefault(i, []).append(nid)
@@ -132,8 +145,34 @@ def host_name(sc: Scored, r: int, zh: bool) -> str | None:
     return park.name_zh if zh else park.name_en
 
 
+def source_label(owner: Location, src: Source, zh: bool) -> str:
+    """Where an inherited clause comes from: 来自深圳市（深圳2020实施方案） / from Shenzhen (Shenzhen plan 2020)."""
+    if zh:
+        return f"来自{owner.name_zh}（{src.short_zh or src.title}）"
+    return f"from {owner.name_en} ({src.short_en or src.title_en})"
+
+
+def policy_status(statuses: Sequence[str]) -> PolicyStatus:
+    """current when every document behind the fit is in force, ended when none is, else partly_ended."""
+    now = [s == "in_force" for s in statuses]
+    if all(now):
+        return "current"
+    return "ended" if not any(now) else "partly_ended"
+
+
+def ended_note(src: Source, status: str, zh: bool) -> str:
+    title = src.title if zh else src.title_en
+    end = src.period.end
+    if status == "not_started":
+        return f"{title}尚未施行。" if zh else f"{title} has not started yet."
+    if zh:
+        return f"{title}已于{end.isoformat() if end else '此前'}到期，请核实是否有后续政策。"
+    return f"{title} ended {'on ' + end.isoformat() if end else 'earlier'}; check for a successor policy."
+
+
 def location_match(query: Query, sc: Scored, r: int, rank: int, fit: Fit, also: list[str]) -> LocationMatch:
-    """One shortlist entry: the location, its components, the clauses behind it and the incentives it offers."""
+    """One shortlist entry: the location, its components, the clauses behind it, the incentives it offers now
+    and those that have lapsed."""
     index = sc.index
     kb = index.kb
     loc_id = index.candidates[r]
@@ -145,46 +184,80 @@ def location_match(query: Query, sc: Scored, r: int, rank: int, fit: Fit, also: 
     for i in evidence_rows(sc, r):
         owner, m = index.measures[i]
         src = kb.sources[m.source.doc].source
+        inherited = owner.id != loc_id
         evidence.append(
             Evidence(
                 measure_id=m.id,
                 kind=m.kind,
+                modality=m.modality,
                 title=m.title_zh if zh else m.title_en,
                 quote=m.source.quote,
                 doc_id=src.id,
                 doc_title=src.title if zh else src.title_en,
                 section=m.source.section,
-                validity=sc.status[src.id],
+                validity=sc.status[i],
+                discounted=sc.status[i] != "in_force",
                 location_id=owner.id,
-                inherited=owner.id != loc_id,
+                inherited=inherited,
+                source_label=source_label(owner, src, zh) if inherited else None,
                 score=round(float(contrib[i]), 4),
             )
         )
     incentives = []
     for i, answered, worth in incentive_rows(query, sc, r):
         owner, m = index.measures[i]
-        status, checks = sc.eligibility.get(i, ("met", []))
+        src = kb.sources[m.source.doc].source
+        status, checks = sc.eligibility.get(i, ("no_conditions", []))
+        inherited = owner.id != loc_id
         incentives.append(
             IncentiveMatch(
                 measure_id=m.id,
                 kind=m.kind,
+                modality=m.modality,
                 title=m.title_zh if zh else m.title_en,
                 offer=m.offer_zh if zh else m.offer_en,
                 needs=answered,
                 eligibility=status,
-                conditions=checks,
-                amounts=[a.text for a in m.amounts],
+                conditions=[
+                    ConditionCheck(text=c.text, status=c.status, question=c.question_zh if zh else c.question_en)
+                    for c in checks
+                ],
+                amounts=[a.text for a in m.amounts if a.role == "benefit"],
                 quote=m.source.quote,
                 doc_id=m.source.doc,
                 section=m.source.section,
-                validity=sc.status[m.source.doc],
+                validity=sc.status[i],
+                valid_until=kb.period_of(m).end,
+                location_id=owner.id,
+                inherited=inherited,
+                source_label=source_label(owner, src, zh) if inherited else None,
+                score=round(worth, 4),
+            )
+        )
+    ended = []
+    for i, _answered, _worth in incentive_rows(query, sc, r, ended=True):
+        owner, m = index.measures[i]
+        src = kb.sources[m.source.doc].source
+        ended.append(
+            EndedIncentive(
+                measure_id=m.id,
+                kind=m.kind,
+                modality=m.modality,
+                title=m.title_zh if zh else m.title_en,
+                quote=m.source.quote,
+                doc_id=src.id,
+                doc_title=src.title if zh else src.title_en,
+                section=m.source.section,
+                validity=sc.status[i],
+                ended_on=kb.period_of(m).end if sc.status[i] == "ended" else None,
                 location_id=owner.id,
                 inherited=owner.id != loc_id,
-                score=round(worth, 4),
+                note=ended_note(src, sc.status[i], zh),
             )
         )
     city, district = kb.city_of(loc_id), kb.district_of(loc_id)
     name = loc.name_zh if zh else loc.name_en
+    status_ = policy_status([e.validity for e in evidence])
     return LocationMatch(
         rank=rank,
         location_id=loc_id,
@@ -214,9 +287,13 @@ def location_match(query: Query, sc: Scored, r: int, rank: int, fit: Fit, also: 
             kb,
             named=bool(sc.place[r] >= 1.0),
             hosts=host_name(sc, r, zh),
+            status=status_,
+            city=loc.level == "city",
         ),
+        policy_status=status_,
         evidence=evidence,
         incentives=incentives,
+        ended_incentives=ended,
         also_in=also,
         hosts=index.candidates[int(sc.host[r])] if sc.host[r] >= 0 else None,
     )
@@ -251,6 +328,7 @@ def explain(query: Query, sc: Scored, params: ScoringParams) -> Ranking:
     ]
     return Ranking(
         lang=lang,
+        level=opts.level,
         preset=opts.preset_name,
         weights=opts.weights_resolved,
         as_of=opts.date(),

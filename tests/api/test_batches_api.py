@@ -40,7 +40,8 @@ def test_upload_progress_and_downloads(client: TestClient, keys: dict[str, str])
     assert (job["total_rows"], job["scored_rows"], job["error_rows"]) == (3, 2, 1)
     res = client.get(f"{V1}/batches/{job['id']}/result")
     rows = list(csv.DictReader(io.StringIO(res.content.decode("utf-8-sig"))))
-    assert [r["name"] for r in rows] == ["甲公司", "丙公司"] and rows[0]["location_1"] == "nansha"
+    assert [r["企业名称"] for r in rows] == ["甲公司", "丙公司"] and rows[0]["location_1"] == "nansha"
+    assert list(rows[0])[:3] == ["企业名称", "主营业务", "row"]  # the list's own columns first, then the ranking
     err = client.get(f"{V1}/batches/{job['id']}/errors").content.decode("utf-8-sig")
     assert "乙公司" in err and "empty description" in err
     assert job["id"] in [j["id"] for j in client.get(f"{V1}/batches").json()]

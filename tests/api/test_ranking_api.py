@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
+from matcher import Matcher
 from matcher.ranking import Ranking
 
 V1 = "/api/v1"
@@ -87,9 +88,9 @@ def test_compare_refuses_bad_ids(client: TestClient, ids: list[str], message: st
     assert message in r.text
 
 
-def test_map_is_geojson_ready_for_a_layer(client: TestClient) -> None:
+def test_map_is_geojson_ready_for_a_layer(client: TestClient, engine_matcher: Matcher) -> None:
     base = client.get(f"{V1}/map").json()
-    assert base["type"] == "FeatureCollection" and len(base["features"]) == 38
+    assert base["type"] == "FeatureCollection" and len(base["features"]) == len(engine_matcher.candidates)
     f = base["features"][0]
     assert f["geometry"]["type"] == "Point" and len(f["geometry"]["coordinates"]) == 2
     assert f["properties"]["rank"] is None
@@ -116,6 +117,7 @@ def test_parks_filters_and_profile(client: TestClient) -> None:
         "sz-guangming-bme-zone",
         "sz-baolong-biologics-zone",
         "sz-bagang-precision-zone",
+        "sz-china-israel-park",
     }
     eye = {p["id"] for p in client.get(f"{V1}/parks", params={"sector": "ophthalmology"}).json()}
     assert "nansha" in eye

@@ -1,0 +1,200 @@
+"""Classifiers trained on the curated measures: is a unit a measure, its kind, modality and sectors."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.multiclass import OneVsRestClassifier
+
+from ..base import KnowledgeBase
+from ..models import ALL_SECTORS
+from ..sections import squash
+from .segment import Unit
+from .training import CuratedDoc, curated_docs
+
+LONG_HEADING = 40  # squashed characters: a heading line this long carries its measure on the same line
+
+_MODALITY_RULES: list[tuple[str, re.Pattern[str]]] = [
+    ("target", re.compile(r"力争|目标|达到\d|到20\d\d年|20\d\d年前|实现.{0,8}\d")),
+    ("task", re.compile(r"统计|台账|领导小组|联席会议|考核|监测|调度|报送|工作专班|名录|清单|数据库|梳理")),
+    ("encouragement", re.compile(r"鼓励(?:各地|各市|各区|有条件的地市|地市)|指导各地|推动各地")),
+]
+_RESOURCE = re.compile(r"平台|基地|园区|园|中心|载体|孵化器|实验室|医院|港|谷")
+
+
+def candidate(unit: Unit) -> bool:
+    """Units that may be measures: sentences and cells, and heading lines that carry their content (a clause
+    after a comma, or a long line), unlike a title such as "（一）加强组织领导。"."""
+    if unit.role == "text":
+        return True
+    body = squash(unit.text)
+    return unit.role == "heading" and (len(body) > LONG_HEADING or "，" in body or "," in body)
+
+
+def _vec(ngrams: tuple[int, int], max_features: int) -> TfidfVectorizer:
+    return TfidfVectorizer(analyzer="char", ngram_range=ngrams, sublinear_tf=True, max_features=max_features, min_df=1)
+
+
+@dataclass
+class Prediction:
+    label: str
+    confidence: float
+
+
+@lru_cache(maxsize=65536)
+def words(text: str) -> str:
+    """Space-separated jieba words of the text, whitespace removed first."""
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    return " ".join(jieba.lcut(squash(text)))
+
+
+# Words that name what an incentive kind is about: shared knowledge of the trade, not learnt from any document.
+KIND_WORDS: list[tuple[str, re.Pattern[str]]] = [
+    (k, re.compile(p))
+    for k, p in [
+        ("fund", r"基金"),
+        ("tax", r"税"),
+        ("customs", r"海关|通关|进口|进出口|口岸"),
+        ("land", r"用地|土地|供地"),
+        ("talent", r"人才|专家|团队|职称|学科"),
+        ("finance", r"融资|信贷|贷款|上市|担保|保险|金融|证券|股权投资"),
+        ("clinical", r"临床|医院|医疗机构"),
+        ("regulatory", r"审评|审批|注册|监管|检查|许可|标准"),
+        ("market_access", r"采购|医保|推广应用|准入|挂网"),
+        ("subsidy", r"补助|补贴|奖励|资助|奖补|扶持措施"),
+        ("cooperation", r"港澳|国际|合作|交流|一带一路|跨境"),
+        ("carrier", r"园区|产业园|载体|孵化器|加速器|基地|厂房"),
+        ("platform", r"平台|中心|实验室|共享"),
+        ("rd_program", r"攻关|研发|专项|科研|研究"),
+        ("service", r"招商|服务|引进|培育"),
+        ("sector_focus", r"重点发展|聚焦|布局"),
+    ]
+]
+
+
+def kind_words(text: str) -> str:
+    return " ".join(f"k_{k}" for k, pat in KIND_WORDS if pat.search(text)) or "k_none"
+
+
+@dataclass(frozen=True)
+class Sample:
+    """A text to classify with the titles of the sections above it."""
+
+    text: str
+    context: str = ""
+
+
+class _TextClassifier:
+    """Logistic regression over character n-grams and jieba words of the text, words of its section titles
+    and the kind words it contains."""
+
+    def __init__(self, samples: Sequence[Sample], labels: Sequence[str]):
+        self.vecs: list[tuple[Any, Callable[[Sample], str], float]] = [
+            (_vec((1, 3), 30000), lambda s: squash(s.text), 1.0),
+            (TfidfVectorizer(analyzer=str.split, sublinear_tf=True), lambda s: words(s.text), 1.0),
+            (TfidfVectorizer(analyzer=str.split, sublinear_tf=True), lambda s: words(s.context) or "-", 0.5),
+            (CountVectorizer(analyzer=str.split, binary=True), lambda s: kind_words(s.text), 0.5),
+        ]
+        self.labels = sorted(set(labels))
+        self.model: OneVsRestClassifier | None = None
+        if len(self.labels) > 1:
+            x = sp.hstack([w * v.fit_transform([f(s) for s in samples]) for v, f, w in self.vecs]).tocsr()
+            # liblinear, one label against the rest, fits these sparse, wide problems far faster than lbfgs.
+            lr = LogisticRegression(solver="liblinear", C=10.0, class_weight="balanced")
+            self.model = OneVsRestClassifier(lr)
+            self.model.fit(x, labels)
+
+    def predict(self, samples: Sequence[Sample]) -> list[Prediction]:
+        if self.model is None:
+            return [Prediction(self.labels[0], 1.0) for _ in samples]
+        x = sp.hstack([w * v.transform([f(s) for s in samples]) for v, f, w in self.vecs]).tocsr()
+        p = self.model.predict_proba(x)
+        classes = list(self.model.classes_)
+        return [
+            Prediction(str(classes[int(i)]), float(row[int(i)])) for row, i in zip(p, p.argmax(axis=1), strict=True)
+        ]
+
+
+class MeasureFilter:
+    """P(unit is a measure) from its own text and the titles of the sections above it."""
+
+    def __init__(self, docs: Sequence[CuratedDoc]):
+        units = [(u, d.positive(u)) for d in docs for u in d.seg.units if candidate(u)]
+        self.text_vec = _vec((1, 3), 40000)
+        self.ctx_vec = _vec((1, 2), 10000)
+        x = self._features([u for u, _ in units], fit=True)
+        y = np.array([int(p) for _, p in units])
+        self.model = LogisticRegression(solver="liblinear", C=3.0, class_weight="balanced")
+        self.model.fit(x, y)
+
+    def _features(self, units: Sequence[Unit], *, fit: bool = False) -> sp.csr_matrix:
+        texts = [squash(u.text) for u in units]
+        ctx = [squash(u.context) for u in units]
+        lens = np.array([[min(len(t), 200) / 200.0] for t in texts])
+        if fit:
+            a, b = self.text_vec.fit_transform(texts), self.ctx_vec.fit_transform(ctx)
+        else:
+            a, b = self.text_vec.transform(texts), self.ctx_vec.transform(ctx)
+        return sp.hstack([a, 0.5 * b, sp.csr_matrix(lens)]).tocsr()
+
+    def probability(self, units: Sequence[Unit]) -> list[float]:
+        if not units:
+            return []
+        return [float(p) for p in self.model.predict_proba(self._features(units))[:, 1]]
+
+
+def rule_modality(text: str, kind: str) -> Prediction:
+    """Modality by rule, for when the curated measures carry no modality labels to learn from."""
+    for label, pat in _MODALITY_RULES:
+        if pat.search(text):
+            return Prediction(label, 0.5)
+    if kind == "sector_focus":
+        return Prediction("orientation", 0.6)
+    if kind in {"platform", "carrier"} or (kind == "service" and _RESOURCE.search(text)):
+        return Prediction("resource", 0.5)
+    return Prediction("offer", 0.4)
+
+
+@dataclass
+class Models:
+    """Everything learnt from the curated measures of the training documents."""
+
+    trained_on: list[str]
+    filter: MeasureFilter
+    kind: _TextClassifier
+    modality: _TextClassifier | None  # None while the curated measures carry no modality labels
+    all_sectors: _TextClassifier  # "all" (sector-neutral) or "specific"
+
+    def modality_of(self, samples: Sequence[Sample], kinds: Sequence[str]) -> list[Prediction]:
+        if self.modality is None:
+            return [rule_modality(s.text, k) for s, k in zip(samples, kinds, strict=True)]
+        return self.modality.predict(samples)
+
+
+def train(kb: KnowledgeBase, exclude: Collection[str] = ()) -> Models:
+    """Fit every classifier on the curated documents except `exclude`."""
+    docs = curated_docs(kb, exclude)
+    if not docs:
+        raise ValueError("no curated documents left to learn from")
+    # Each curated measure is learnt from the unit that holds its quote, as extraction will see it.
+    pairs = [(Sample(u.text, u.context), m) for d in docs for u, m in d.measure_units(candidate)]
+    samples = [s for s, _ in pairs]
+    labelled = [(s, str(getattr(m, "modality", None))) for s, m in pairs if getattr(m, "modality", None)]
+    return Models(
+        trained_on=[d.doc for d in docs],
+        filter=MeasureFilter(docs),
+        kind=_TextClassifier(samples, [m.kind for _, m in pairs]),
+        modality=_TextClassifier([s for s, _ in labelled], [y for _, y in labelled]) if labelled else None,
+        all_sectors=_TextClassifier(samples, ["all" if m.sectors == [ALL_SECTORS] else "specific" for _, m in pairs]),
+    )
