@@ -7,7 +7,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -23,8 +23,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def local_server(var_dir: Path, workers: int = 1, timeout: float = 120) -> Iterator[str]:
-    """Start uvicorn on 127.0.0.1 with its database and caches under `var_dir`; yield its base URL once healthy."""
+def local_server(
+    var_dir: Path, workers: int = 1, timeout: float = 120, started: Callable[[int], None] = lambda pid: None
+) -> Iterator[str]:
+    """Start uvicorn on 127.0.0.1 with its database and caches under `var_dir`; yield its base URL once healthy.
+    `started` gets the server's process id (the load test reads its workers' memory)."""
     port = free_port()
     env = {**os.environ, "MATCHER_VAR_DIR": str(var_dir)}
     env.pop("DATABASE_URL", None)
@@ -46,6 +49,7 @@ def local_server(var_dir: Path, workers: int = 1, timeout: float = 120) -> Itera
     ]
     proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
+    started(proc.pid)
     try:
         deadline = time.time() + timeout
         while True:

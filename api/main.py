@@ -18,6 +18,7 @@ from . import errors
 from .batches import BatchWorker
 from .config import Settings
 from .db.session import make_engine, migrate, session_factory
+from .leader import Leader, one_at_a_time
 from .middleware import AccessLog, BodyLimit
 from .routes import batches, library, meta, page, parks, places, prospects, ranking, shortlist, whoami
 
@@ -31,7 +32,8 @@ def create_app(settings: Settings | None = None, matcher: Matcher | None = None)
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.migrate_on_start:
-            migrate(settings.db_url)
+            with one_at_a_time(settings.var_dir / "migrate.lock"):  # `serve --workers N` starts N at once
+                migrate(settings.db_url)
         engine = make_engine(settings.db_url)
         app.state.sessions = session_factory(engine)
         app.state.matcher = matcher or Matcher.load(
@@ -40,9 +42,15 @@ def create_app(settings: Settings | None = None, matcher: Matcher | None = None)
         app.state.batch_worker = BatchWorker(
             app.state.sessions, app.state.matcher, settings.var_dir, settings.cache_dir, settings.cache_max_entries
         )
-        app.state.batch_worker.start()
+        # With several server processes (`matcher serve --workers N`) one of them runs the jobs: the others only
+        # queue them, and the runner picks them up within its polling interval.
+        leader = Leader(settings.var_dir / "batch-worker.lock")
+        if leader.held:
+            app.state.batch_worker.start()
         yield
-        app.state.batch_worker.stop()
+        if leader.held:
+            app.state.batch_worker.stop()
+        leader.release()
         engine.dispose()
 
     app = FastAPI(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import glob
 import os
+import threading
 from pathlib import Path
 
 KEEP = 16  # per kind of file: enough for a few knowledge-base versions side by side (views and prototypes are two)
@@ -33,3 +34,9 @@ def keep_recent(folder: Path, prefix: str, suffix: str, keep: int | None = None)
     for p in stale:
         p.unlink(missing_ok=True)
     return stale
+
+
+def temp_for(path: Path) -> Path:
+    """A temporary name beside `path` that no other process or thread writes (processes starting together fill the
+    same cache file at once); it ends in `.tmp<suffix>`, which `keep_recent` leaves alone."""
+    return path.with_name(f"{path.stem}.{os.getpid()}-{threading.get_ident()}.tmp{path.suffix}")

@@ -360,6 +360,12 @@ def bench(prospects: Path, rounds: int, data_dir: Path, cache_dir: Path, encoder
     envvar="MATCHER_CACHE_MAX_ENTRIES",
     help="Embeddings (and results) the cache keeps; the least recently used go first (env MATCHER_CACHE_MAX_ENTRIES).",
 )
+@click.option(
+    "--scheduler",
+    default=None,
+    help="Score on Dask (the dask extra): local:N starts N single-threaded worker processes here; tcp://HOST:8786 "
+    "uses a running cluster whose workers have this package, data/ and the model (README). Default: in this process.",
+)
 @DATA
 @CACHE
 @ENCODER
@@ -378,11 +384,14 @@ def batch(
     level: str,
     as_of: object,
     cache_max: int,
+    scheduler: str | None,
     data_dir: Path,
     cache_dir: Path,
     encoder: str,
 ) -> None:
     """Score a company list (CSV in UTF-8 or GBK, XLSX, JSONL). Killed and run again, it resumes."""
+    from contextlib import ExitStack
+
     from tqdm import tqdm
 
     from .batch.job import prepare_file, score_file
@@ -418,15 +427,40 @@ def batch(
         if resumed:
             click.echo(f"resuming: {resumed} rows already done", err=True)
 
-    with tqdm(total=prepared.total, unit="row", disable=not sys.stderr.isatty(), file=sys.stderr) as bar:
-        res = score_file(
-            m, input_path, prepared, output, errors_path, opts, cache_dir, bar.update, started, cache_max=cache_max
+    with ExitStack() as stack:
+        runner = None
+        if scheduler:
+            from .batch.distributed import DaskRunner, engine_for, parse_local
+
+            try:
+                if scheduler.startswith("local:"):
+                    parse_local(scheduler)
+                config = MatcherConfig(data_dir=data_dir, cache_dir=cache_dir, encoder=encoder)
+                runner = stack.enter_context(DaskRunner(scheduler, engine_for(config, m, cache_max)))
+            except (ValueError, RuntimeError, OSError) as err:
+                raise click.ClickException(str(err)) from err
+        bar = stack.enter_context(
+            tqdm(total=prepared.total, unit="row", disable=not sys.stderr.isatty(), file=sys.stderr)
         )
+        res = score_file(
+            m,
+            input_path,
+            prepared,
+            output,
+            errors_path,
+            opts,
+            cache_dir,
+            bar.update,
+            started,
+            cache_max=cache_max,
+            runner=runner,
+        )
+    hits, encoded = (res.cache_hits, res.encoded) if runner is None else runner.counts[:2]
+    where = "" if runner is None else f" on {scheduler}"
     evicted = f", {res.evicted} old cache entries dropped" if res.evicted else ""
     click.echo(
-        f"{res.total} rows ({res.encoding or 'xlsx'}): {res.scored} scored → {output}, {res.errors} errors → "
-        f"{errors_path}; {res.rate:.0f} rows/s, {res.cache_hits} embeddings from cache, {res.encoded} encoded"
-        + evicted,
+        f"{res.total} rows ({res.encoding or 'xlsx'}): {res.scored} scored{where} → {output}, {res.errors} errors → "
+        f"{errors_path}; {res.rate:.0f} rows/s, {hits} embeddings from cache, {encoded} encoded" + evicted,
         err=True,
     )
 
@@ -434,11 +468,23 @@ def batch(
 @main.command(name="bench-batch")
 @click.option("--rows", type=click.IntRange(100, 1_000_000), default=20_000, show_default=True)
 @click.option("--rounds", type=click.IntRange(1, 10), default=3, show_default=True)
+@click.option(
+    "--scheduler",
+    default=None,
+    help="local:N: time the batch on 1 Dask worker and on N instead, and print the speed-up.",
+)
 @DATA
 @CACHE
 @ENCODER
-def bench_batch(rows: int, rounds: int, data_dir: Path, cache_dir: Path, encoder: str) -> None:
-    """Batch rows/s against the raw encoder on the same texts, peak memory, warm re-run, one-million estimate."""
-    from .batch.bench import run_batch_bench
+def bench_batch(rows: int, rounds: int, scheduler: str | None, data_dir: Path, cache_dir: Path, encoder: str) -> None:
+    """Batch rows/s against the raw encoder run the best way here (or 1 Dask worker against N), peak memory, warm
+    re-run, one-million estimate."""
+    from .batch.bench import run_batch_bench, run_scale_bench
 
-    click.echo("\n".join(run_batch_bench(_matcher(data_dir, cache_dir, encoder), rows, rounds).lines()))
+    m = _matcher(data_dir, cache_dir, encoder)
+    if scheduler is not None:
+        if not scheduler.startswith("local:"):
+            raise click.BadParameter("the bench starts its own workers: local:N", param_hint="--scheduler")
+        click.echo("\n".join(run_scale_bench(m, encoder, scheduler, rows, rounds).lines()))
+        return
+    click.echo("\n".join(run_batch_bench(m, encoder, rows, rounds).lines()))

@@ -66,3 +66,48 @@ def test_embedding_and_tfidf_files_of_old_versions_are_pruned_least_recently_use
     assert len(list(tmp_path.glob("tfidf-*.npz"))) == 2
     assert not TfidfIndex(docs[0], tmp_path).from_cache  # the oldest index was removed
     assert TfidfIndex(docs[2], tmp_path).from_cache
+
+
+FILL = """
+import sys
+from pathlib import Path
+from matcher.encoders.cache import encode_cached
+from matcher.index import measure_doc
+from matcher.kb import default_data_dir, load_kb
+from matcher.lexical.tfidf import TfidfIndex
+from tests.fakes import HashEncoder
+kb = load_kb(default_data_dir())
+docs = [measure_doc(kb, m) for _, m in sorted(kb.measures.values(), key=lambda lm: lm[1].id)]
+print("ready", flush=True)
+sys.stdin.readline()
+TfidfIndex(docs, Path(sys.argv[1]))
+encode_cached(HashEncoder(), "hash-64", docs, Path(sys.argv[1]))
+print("filled")
+"""
+
+
+def test_processes_starting_together_fill_an_empty_cache(tmp_path: Path) -> None:
+    """Server workers or Dask workers start at once on an empty cache: each writes the same files, none fails."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", FILL, str(tmp_path)],
+            cwd=root,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        for _ in range(4)
+    ]
+    for p in procs:
+        assert p.stdout is not None and p.stdout.readline().strip() == "ready"
+    for p in procs:
+        assert p.stdin is not None
+        p.stdin.write("go\n")
+        p.stdin.flush()
+    assert [p.communicate(timeout=120)[0].strip() for p in procs] == ["filled"] * 4
+    assert sorted(f.suffix for f in tmp_path.iterdir()) == [".npy", ".npz"]  # no temporary file left behind

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Query
+import orjson
+from fastapi import APIRouter, Query, Response
 from pydantic import ValidationError
 
 from matcher.engine import Matcher
@@ -46,9 +47,15 @@ def run_match(
         raise ApiError(422, str(err)) from err
 
 
+def ranking_response(ranking: Ranking) -> Response:
+    """The ranking serialised once: the engine built it from validated parts, so it is not validated again (FastAPI
+    returns a Response as it is; `response_model` still documents it)."""
+    return Response(orjson.dumps(ranking.model_dump()), media_type="application/json")
+
+
 @router.post("/match", response_model=Ranking, summary="Ranked, explained shortlist for a prospect")
-def match(req: MatchRequest, m: MatcherDep, _: Reader) -> Ranking:
-    return run_match(m, req)
+def match(req: MatchRequest, m: MatcherDep, _: Reader) -> Response:
+    return ranking_response(run_match(m, req))
 
 
 @router.post("/compare", response_model=Comparison, summary="2–5 locations side by side for a prospect")

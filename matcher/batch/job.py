@@ -10,7 +10,7 @@ from pathlib import Path
 from ..engine import Matcher
 from .columns import Columns
 from .read import Table, read_table
-from .run import BatchOptions, Checkpoint, run_batch, signature
+from .run import BatchOptions, Checkpoint, Runner, run_batch, signature
 from .store import MAX_ENTRIES, EmbeddingStore
 from .write import write_errors, write_output
 
@@ -60,6 +60,7 @@ def score_file(
     progress: Callable[[int], None] = lambda n: None,
     on_start: Callable[[int], None] = lambda resumed: None,
     cache_max: int = MAX_ENTRIES,
+    runner: Runner | None = None,
 ) -> BatchResult:
     """Score every row, resuming from OUTPUT.partial.jsonl when a previous run of the same job was cut short."""
     ckpt = Checkpoint(output.with_name(output.name + ".partial.jsonl"), signature(src, prepared.columns, opts, matcher))
@@ -68,7 +69,9 @@ def score_file(
     store = EmbeddingStore(matcher.encoder, matcher.model_id, cache_dir, cache_max)
     t0 = time.perf_counter()
     try:
-        records = run_batch(matcher, prepared.table, prepared.columns, opts, ckpt, store, progress=progress)
+        records = run_batch(
+            matcher, prepared.table, prepared.columns, opts, ckpt, store, progress=progress, runner=runner
+        )
     finally:
         store.close()
     seconds = time.perf_counter() - t0

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,12 @@ class Record:
     ok: bool
     result: dict[str, Any] = field(default_factory=dict)
     reason: str = ""
+
+
+Rows = list[tuple[int, dict[str, Any]]]  # (row number, cells) of one chunk
+# Scores chunks and yields each one's records, in any order: in process by default, or on Dask workers
+# (`distributed.DaskRunner`); every runner calls `score_chunk`.
+Runner = Callable[[list[Rows], Columns, BatchOptions], Iterable[list[Record]]]
 
 
 def to_prospect(cells: dict[str, Any], cols: Columns) -> tuple[str, Prospect]:
@@ -156,9 +163,7 @@ def match_options(opts: BatchOptions, index: ProfileIndex) -> MatchOptions:
     )
 
 
-def score_chunk(
-    matcher: Matcher, store: EmbeddingStore, rows: list[tuple[int, dict[str, Any]]], cols: Columns, opts: BatchOptions
-) -> list[Record]:
+def score_chunk(matcher: Matcher, store: EmbeddingStore, rows: Rows, cols: Columns, opts: BatchOptions) -> list[Record]:
     records: list[Record] = []
     ready: list[tuple[int, str, Prospect]] = []
     for n, cells in rows:
@@ -196,17 +201,25 @@ def run_batch(
     checkpoint: Checkpoint,
     store: EmbeddingStore,
     progress: Callable[[int], None] = lambda n: None,
+    runner: Runner | None = None,
 ) -> list[Record]:
-    """Every input row ends up exactly once in the returned records (scored or with a reason)."""
+    """Every input row ends up exactly once in the returned records (scored or with a reason), in row order
+    whatever order the chunks are scored in."""
     if opts.location is not None and opts.location not in matcher.index.row:
         raise ValueError(f"unknown location {opts.location!r}; see `GET /api/v1/parks` or data/parks/")
+    # One run, one date: the chunks (on whatever machine) all score as of the day the run started.
+    opts = dataclasses.replace(opts, as_of=opts.as_of or dt.date.today())
     bad = [Record(n, "", False, reason=why) for n, why in table.bad if n not in checkpoint.done]
     if bad:
         checkpoint.add(bad)
     todo = [(n, c) for n, c in table.rows if n not in checkpoint.done]
     progress(len(table.rows) + len(table.bad) - len(todo))
-    for part in chunks(todo, CHUNK):
-        checkpoint.add(score_chunk(matcher, store, part, cols, opts))
-        progress(len(part))
+
+    def in_process(parts: list[Rows], cols: Columns, opts: BatchOptions) -> Iterator[list[Record]]:
+        return (score_chunk(matcher, store, part, cols, opts) for part in parts)
+
+    for records in (runner or in_process)(list(chunks(todo, CHUNK)), cols, opts):
+        checkpoint.add(records)
+        progress(len(records))
     order = sorted(checkpoint.done)
     return [checkpoint.done[n] for n in order]

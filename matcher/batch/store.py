@@ -31,7 +31,8 @@ class EmbeddingStore:
         self._tick = 0  # the "last used" clock: one step per call
         if folder is not None:
             folder.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(folder / f"{model_id}.embeddings.sqlite")
+            # Several processes may share the file (the workers of a LocalCluster): a writer waits its turn.
+            self._db = sqlite3.connect(folder / f"{model_id}.embeddings.sqlite", timeout=120)
             # A cache: write-ahead logging survives a killed process; a power cut may lose the last chunk's entries.
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
@@ -99,6 +100,8 @@ class EmbeddingStore:
         for part in _parts(list(found)):
             marks = ",".join("?" * len(part))
             self._db.execute(f"UPDATE {table} SET used = ? WHERE key IN ({marks})", [self._tick, *part])
+        # Other processes may share the file (a LocalCluster's workers): hold its write lock no longer than this.
+        self._db.commit()
         return found
 
     def _put(self, table: str, rows: list[tuple[str, Any]]) -> None:

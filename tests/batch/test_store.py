@@ -76,3 +76,16 @@ def test_a_cache_written_before_the_limit_existed_is_upgraded_in_place(tmp_path:
 def test_a_limit_below_one_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="at least one entry"):
         EmbeddingStore(HashEncoder(), "hash-64", tmp_path, max_entries=0)
+
+
+def test_a_lookup_leaves_the_file_free_for_other_processes(tmp_path: Path) -> None:
+    """Workers of one machine share the cache file: after a lookup that finds everything (a warm re-run, where
+    nothing is written after it), no write lock stays held, so another connection can write at once."""
+    a = EmbeddingStore(HashEncoder(), "hash-64", tmp_path)
+    a.put_results({"k1": {"top": []}, "k2": {"top": []}})
+    a.encode(["x", "y"])
+    a.encode(["x", "y"])
+    assert a.results(["k1", "k2"]) == {"k1": {"top": []}, "k2": {"top": []}}  # all found: the chunk needs no write
+    with sqlite3.connect(tmp_path / "hash-64.embeddings.sqlite", timeout=0.1) as b:
+        b.execute("UPDATE res SET used = used + 1")  # "database is locked" if `a` still held the write lock
+    a.close()

@@ -1,0 +1,175 @@
+"""Scoring a list's chunks on Dask workers: each worker loads the engine once; the client keeps the checkpoint.
+
+`DaskRunner` is a `run.Runner`: the chunks are the ones the single process would score, each scored by the same
+`score_chunk` on a worker, and the client writes each chunk's records to the checkpoint as it arrives, so the
+output is the single process's, row for row. A worker that dies takes its chunk with it; the scheduler runs that
+chunk again elsewhere (tasks are pure: a chunk's records depend only on its rows), and a client that dies resumes
+from the checkpoint like any run.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..config import MatcherConfig
+from ..engine import Matcher
+from .columns import Columns
+from .run import BatchOptions, Record, Rows, score_chunk
+from .store import MAX_ENTRIES, EmbeddingStore
+
+LOCAL = "local:"
+IN_FLIGHT = 2  # chunks queued per worker: enough to keep it busy, few enough that the input is not all shipped
+
+
+@dataclass(frozen=True)
+class Engine:
+    """What a worker needs to score: how to load the engine, and the fingerprint the client's engine has (a worker
+    whose data or model differ refuses to score rather than mix two engines in one output)."""
+
+    load: Callable[[], Matcher]
+    fingerprint: str
+    cache_dir: Path | None = None  # the worker's own embedding cache (on a LocalCluster, shared by its workers)
+    cache_max: int = MAX_ENTRIES
+
+
+def engine_for(config: MatcherConfig, matcher: Matcher, cache_max: int = MAX_ENTRIES) -> Engine:
+    """The worker-side engine of `matcher`, loaded from `config` (the same paths must hold on every worker)."""
+    return Engine(functools.partial(Matcher.load, config), matcher.fingerprint, config.cache_dir, cache_max)
+
+
+# --- on the worker --------------------------------------------------------------------------------------------
+
+_loaded: dict[str, Matcher] = {}  # fingerprint -> the engine this worker process loaded
+_stores: dict[tuple[str, int], EmbeddingStore] = {}  # (fingerprint, thread) -> its cache connection
+_loading = threading.Lock()
+
+
+def worker_matcher(engine: Engine) -> Matcher:
+    """The engine this worker process loaded, loading it on first use (once per process, not per task)."""
+    with _loading:
+        if engine.fingerprint not in _loaded:
+            for store in _stores.values():
+                store.close()
+            _loaded.clear()
+            _stores.clear()
+            m = engine.load()
+            if m.fingerprint != engine.fingerprint:
+                raise RuntimeError(
+                    f"this worker's engine ({m.fingerprint}) is not the client's ({engine.fingerprint}): "
+                    "every worker needs the same data/, models/ and encoder as the client"
+                )
+            _loaded[engine.fingerprint] = m
+        return _loaded[engine.fingerprint]
+
+
+def worker_store(engine: Engine, m: Matcher) -> EmbeddingStore:
+    """The calling thread's connection to the worker's embedding cache (SQLite connections stay in their thread)."""
+    key = (engine.fingerprint, threading.get_ident())
+    with _loading:
+        if key not in _stores:
+            _stores[key] = EmbeddingStore(m.encoder, m.model_id, engine.cache_dir, engine.cache_max)
+        return _stores[key]
+
+
+def score_part(engine: Engine, rows: Rows, cols: Columns, opts: BatchOptions) -> tuple[list[Record], list[int]]:
+    """One chunk's records, and the worker cache's counters for it (embeddings found, encoded, results found)."""
+    m = worker_matcher(engine)
+    store = worker_store(engine, m)
+    before = (store.hits, store.misses, store.result_hits)
+    records = score_chunk(m, store, rows, cols, opts)
+    return records, [store.hits - before[0], store.misses - before[1], store.result_hits - before[2]]
+
+
+def warm(engine: Engine) -> str:
+    return worker_matcher(engine).fingerprint
+
+
+# --- on the client --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class DaskRunner:
+    """Scores chunks on a Dask cluster: `local:N` starts a LocalCluster of N single-threaded worker processes on
+    this machine; any other address (`tcp://HOST:8786`) joins a running cluster's scheduler."""
+
+    scheduler: str
+    engine: Engine
+    counts: list[int] = field(default_factory=lambda: [0, 0, 0])  # as in `score_part`, summed over the run
+    _client: Any = None
+    _cluster: Any = None
+
+    def __enter__(self) -> DaskRunner:
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError as err:
+            raise RuntimeError("scoring on Dask needs the dask extra: pip install 'park-matcher[dask]'") from err
+        if self.scheduler.startswith(LOCAL):
+            n = parse_local(self.scheduler)
+            self._cluster = LocalCluster(
+                n_workers=n,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address="127.0.0.1:0",  # a free port: other clusters on the machine keep theirs
+                silence_logs=40,
+            )
+            self._client = Client(self._cluster)
+        else:
+            self._client = Client(self.scheduler)
+        # Every worker loads the engine now, all at once, and proves it is the client's.
+        self._client.run(warm, self.engine)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._client is not None:
+            self._client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+    @property
+    def workers(self) -> int:
+        return max(1, len(self._client.scheduler_info(n_workers=-1)["workers"]))
+
+    def __call__(self, parts: list[Rows], cols: Columns, opts: BatchOptions) -> Iterator[list[Record]]:
+        """Each chunk's records as it completes, keeping a few chunks per worker queued."""
+        from distributed import as_completed
+
+        if self._client is None:
+            raise RuntimeError("use the runner inside `with DaskRunner(...)`")
+        client = self._client
+        pending = iter(parts)
+
+        def submit(part: Rows) -> Any:
+            return client.submit(score_part, self.engine, part, cols, opts, pure=False)
+
+        queue = as_completed([submit(p) for p in _take(pending, IN_FLIGHT * self.workers)])
+        for fut in queue:
+            records, counts = fut.result()
+            fut.release()
+            self.counts = [a + b for a, b in zip(self.counts, counts, strict=True)]
+            for part in _take(pending, 1):
+                queue.add(submit(part))
+            yield records
+
+
+def parse_local(scheduler: str) -> int:
+    """N from `local:N`, or ValueError saying what is expected."""
+    n = scheduler.removeprefix(LOCAL)
+    if not n.isdigit() or int(n) < 1:
+        raise ValueError(f"--scheduler {scheduler!r}: expected local:N with N ≥ 1 workers, or tcp://HOST:PORT")
+    return int(n)
+
+
+def _take(it: Iterator[Rows], n: int) -> list[Rows]:
+    out = []
+    for _ in range(n):
+        part = next(it, None)
+        if part is None:
+            break
+        out.append(part)
+    return out
