@@ -71,7 +71,8 @@ def test_metrics_and_report_on_a_small_set(fake_matcher: Matcher, items: list[La
     assert set(ev.per_query["engine"]) == {it.id for it in small if it.relevance}
     assert [o[1] for o in ev.ood] == [small[-1].id]
     text, _ = format_report(dataclasses.replace(ev, ood=[("dev", "p000", "none", 0.0)]), dt.date(2026, 11, 23))
-    assert "held-out nDCG@5" in text and "out-of-domain prospects rated 'none' everywhere: 1/1" in text
+    assert "heldout/all nDCG@5" in text and "heldout/all Hit@1" in text and "heldout/en nDCG@5" in text
+    assert "out-of-domain prospects rated 'none' everywhere: 1/1" in text
     assert "heldout margin over" in text and "paired bootstrap interval" in text
     _, ok = format_report(dataclasses.replace(ev, ood=[("dev", "p000", "weak", 0.5)]), dt.date(2026, 11, 23))
     assert not ok  # an out-of-domain prospect rated above "none" fails the run
