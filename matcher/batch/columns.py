@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
+from pathlib import Path
 from typing import Any
 
-from .read import InputError
+from .read import NO_LIMITS, InputError, Limits, Table, read_table
+
+SHOWN = 40  # columns named in an error message; a careless export can have thousands
 
 ALIASES: dict[str, list[str]] = {
     "name": ["公司名称", "企业名称", "名称", "公司", "企业", "name", "company", "companyname", "company_name"],
@@ -34,6 +37,11 @@ ALIASES: dict[str, list[str]] = {
 }
 
 
+def listing(present: list[str]) -> str:
+    more = f" … ({len(present):,} columns in all)" if len(present) > SHOWN else ""
+    return ", ".join(present[:SHOWN]) + more
+
+
 def _norm(h: str) -> str:
     return re.sub(r"[\s\ufeff（）()]", "", h).lower().replace("（", "(")
 
@@ -56,17 +64,35 @@ class Columns:
             flag = given.get(role)
             if flag:
                 if flag not in present:
-                    raise InputError(f"no column {flag!r}; the file has: {', '.join(present)}")
+                    raise InputError(f"no column {flag!r}; the file has: {listing(present)}")
                 found[role] = flag
                 continue
             found[role] = next((normed[_norm(a)] for a in aliases if _norm(a) in normed), None)
         if found["text"] is None:
             raise InputError(
                 "no description column (主营业务/经营范围/简介/description …); the file has: "
-                + ", ".join(present)
+                + listing(present)
                 + ". Name it with --text-col."
             )
         return cls(**found)  # type: ignore[arg-type]
+
+    @property
+    def used(self) -> list[str]:
+        return [c for c in dict.fromkeys(astuple(self)) if c is not None]
+
+
+def read_list(
+    path: Path, given: dict[str, str | None], name: str | None = None, limits: Limits = NO_LIMITS
+) -> tuple[Table, Columns]:
+    """The list with only the columns in use; the columns are found as soon as the header is read."""
+    found: list[Columns] = []
+
+    def pick(present: list[str]) -> list[str]:
+        found.append(Columns.find(present, given))
+        return found[0].used
+
+    table = read_table(path, pick, name, limits)
+    return table, found[0] if found else Columns.find(table.columns, given)
 
 
 _UNITS = {"亿": 1e8, "万": 1e4, "千": 1e3}
