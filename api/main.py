@@ -11,12 +11,14 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from matcher import __version__
+from matcher.batch.read import Limits
 from matcher.engine import Matcher, MatcherConfig
 
 from . import errors
 from .batches import BatchWorker
 from .config import Settings
 from .db.session import make_engine, migrate, session_factory
+from .health import Health
 from .middleware import AccessLog, BodyLimit
 from .routes import batches, meta, page, parks, prospects, ranking
 
@@ -36,8 +38,15 @@ def create_app(settings: Settings | None = None, matcher: Matcher | None = None)
         app.state.matcher = matcher or Matcher.load(
             MatcherConfig(data_dir=settings.data_dir, cache_dir=settings.cache_dir, encoder=settings.encoder)
         )
+        limits = Limits(settings.max_upload_rows, settings.max_upload_chars, settings.max_unpacked_bytes)
         app.state.batch_worker = BatchWorker(
-            app.state.sessions, app.state.matcher, settings.var_dir, settings.cache_dir, settings.cache_max_entries
+            app.state.sessions,
+            app.state.matcher,
+            settings.var_dir,
+            settings.cache_dir,
+            settings.cache_max_entries,
+            limits,
+            app.state.health,
         )
         app.state.batch_worker.start()
         yield
@@ -55,6 +64,7 @@ def create_app(settings: Settings | None = None, matcher: Matcher | None = None)
         redoc_url=None,
     )
     app.state.settings = settings
+    app.state.health = Health()
     errors.install(app)
     for r in (ranking.router, parks.router, prospects.router, batches.router, meta.router, page.router):
         app.include_router(r, prefix=PREFIX)
@@ -62,7 +72,11 @@ def create_app(settings: Settings | None = None, matcher: Matcher | None = None)
     app.mount("/static", StaticFiles(directory=page.STATIC), name="static")
     if settings.cors_origins:
         app.add_middleware(
-            CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"], allow_headers=["*"]
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["ETag"],
         )
     app.add_middleware(
         BodyLimit, max_bytes=settings.max_body_bytes, larger={f"{PREFIX}/batches": settings.max_upload_bytes}

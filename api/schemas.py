@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+import re
+import unicodedata
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StringConstraints, field_validator
 
 from matcher.prospect import MAX_TEXT, Prospect, Stage
 from matcher.ranking import LocationMatch, SectorSignal
@@ -13,6 +15,36 @@ from matcher.ranking import LocationMatch, SectorSignal
 Preset = Literal["balanced", "sector-first", "incentive-first"]
 Status = Literal["lead", "contacted", "visiting", "negotiating", "signed", "lost"]
 MAX_CANDIDATES = 38
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def date_text(v: Any) -> Any:
+    """Only YYYY-MM-DD: pydantic would otherwise read 0 as 1970-01-01 and 20261123 as seconds since then."""
+    if isinstance(v, dt.date) or v is None:
+        return v
+    if not isinstance(v, str) or not ISO_DATE.fullmatch(v):
+        raise ValueError("should be a date as YYYY-MM-DD")
+    return v
+
+
+def has_text(v: str) -> str:
+    """Refuse text that is only whitespace or invisible format characters (zero-width spaces, BOM, joiners)."""
+    if not any(not ch.isspace() and unicodedata.category(ch) != "Cf" for ch in v):
+        raise ValueError("description is empty (only spaces or invisible characters)")
+    return v
+
+
+Day = Annotated[dt.date, BeforeValidator(date_text)]
+Amount = Annotated[float, Field(ge=0, le=1e13, allow_inf_nan=False)]
+Weight = Annotated[float, Field(ge=0, le=1e6, allow_inf_nan=False)]
+Weights = dict[Literal["sector", "incentive", "validity"], Weight]
+Tag = Annotated[str, StringConstraints(min_length=1, max_length=50)]
+
+
+def some_weight(v: dict[str, float] | None) -> dict[str, float] | None:
+    if v is not None and sum(v.values()) <= 0:
+        raise ValueError("weights must not all be zero")
+    return v
 
 
 class ProspectFields(BaseModel):
@@ -22,20 +54,15 @@ class ProspectFields(BaseModel):
 
     description: str = Field(min_length=1, max_length=MAX_TEXT, description="What the company does (zh or en).")
     stage: Stage | None = None
-    revenue_cny: float | None = Field(default=None, ge=0, le=1e13)
+    revenue_cny: Amount | None = None
     headcount: int | None = Field(default=None, ge=0, le=10_000_000)
-    investment_cny: float | None = Field(default=None, ge=0, le=1e13)
-    needs: list[str] = Field(default_factory=list, max_length=30)
-    company_type: list[str] = Field(default_factory=list, max_length=12)
-    hk_macau: bool | None = None
+    investment_cny: Amount | None = None
+    needs: list[Annotated[str, StringConstraints(max_length=60)]] = Field(default_factory=list, max_length=30)
+    company_type: list[Annotated[str, StringConstraints(max_length=60)]] = Field(default_factory=list, max_length=12)
+    hk_macau: StrictBool | None = None
     lang: Literal["zh", "en"] | None = None
 
-    @field_validator("description")
-    @classmethod
-    def _not_blank(cls, v: str) -> str:
-        if not v.strip():
-            raise ValueError("description is empty")
-        return v
+    _description = field_validator("description")(has_text)
 
     def prospect(self, name: str | None = None) -> Prospect:
         d = self.model_dump(include=set(ProspectFields.model_fields) - {"description"})
@@ -45,11 +72,13 @@ class ProspectFields(BaseModel):
 class RankOptions(BaseModel):
     top_k: int = Field(default=10, ge=1, le=MAX_CANDIDATES)
     preset: Preset | None = None
-    weights: dict[Literal["sector", "incentive", "validity"], float] | None = Field(
-        default=None, description="Custom weights (non-negative); overrides the preset."
+    weights: Weights | None = Field(
+        default=None, description="Custom weights (non-negative, not all zero); overrides the preset."
     )
-    as_of: dt.date | None = Field(default=None, description="Validity date, YYYY-MM-DD (default today).")
-    expand: bool = False
+    as_of: Day | None = Field(default=None, description="Validity date, YYYY-MM-DD (default today).")
+    expand: StrictBool = False
+
+    _weights = field_validator("weights")(some_weight)
 
 
 class MatchRequest(ProspectFields, RankOptions):
@@ -57,10 +86,12 @@ class MatchRequest(ProspectFields, RankOptions):
 
 
 class CompareRequest(ProspectFields):
-    location_ids: list[str] = Field(min_length=2, max_length=5)
+    location_ids: list[Annotated[str, StringConstraints(max_length=60)]] = Field(min_length=2, max_length=5)
     preset: Preset | None = None
-    weights: dict[Literal["sector", "incentive", "validity"], float] | None = None
-    as_of: dt.date | None = None
+    weights: Weights | None = None
+    as_of: Day | None = None
+
+    _weights = field_validator("weights")(some_weight)
 
 
 class Comparison(BaseModel):
@@ -116,9 +147,9 @@ class ProspectCreate(ProspectFields):
     status: Status = "lead"
     owner: str | None = Field(default=None, max_length=100)
     notes: str = Field(default="", max_length=5000)
-    tags: list[str] = Field(default_factory=list, max_length=20)
+    tags: list[Tag] = Field(default_factory=list, max_length=20, description="Up to 20 tags of 1–50 characters.")
     preset: Preset | None = None
-    as_of: dt.date | None = None
+    as_of: Day | None = None
     top_k: int = Field(default=10, ge=1, le=MAX_CANDIDATES)
 
 
@@ -128,7 +159,7 @@ class ProspectUpdate(BaseModel):
     status: Status | None = None
     owner: str | None = Field(default=None, max_length=100)
     notes: str | None = Field(default=None, max_length=5000)
-    tags: list[str] | None = Field(default=None, max_length=20)
+    tags: list[Tag] | None = Field(default=None, max_length=20)
 
 
 class SnapshotInfo(BaseModel):
@@ -152,6 +183,7 @@ class ProspectOut(BaseModel):
     tags: list[str]
     created_at: dt.datetime
     updated_at: dt.datetime
+    etag: str = Field(description="The ETag header's value: send it as If-Match to change this version only.")
     snapshots: list[SnapshotInfo]
 
 

@@ -12,7 +12,7 @@ from matcher.kb.models import Location, Measure
 
 from ..deps import MatcherDep, Reader
 from ..errors import ApiError
-from ..schemas import MeasureOut, ParkProfile, ParkSummary
+from ..schemas import Day, MeasureOut, ParkProfile, ParkSummary
 
 router = APIRouter(tags=["parks"])
 
@@ -86,7 +86,7 @@ def parks(
 
 
 @router.get("/parks/{location_id}", response_model=ParkProfile, summary="A location's profile with its measures")
-def park(location_id: str, m: MatcherDep, _: Reader, as_of: dt.date | None = None) -> ParkProfile:
+def park(location_id: str, m: MatcherDep, _: Reader, as_of: Day | None = None) -> ParkProfile:
     loc = m.kb.locations.get(location_id)
     if loc is None:
         raise ApiError(404, f"no location {location_id!r}")
