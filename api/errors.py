@@ -94,9 +94,14 @@ def install(app: FastAPI) -> None:
         return JSONResponse(body("validation_error", f"{first['field']}: {first['message']}", errors), 422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = CODES.get(exc.status_code, "error")
-        return JSONResponse(body(code, unreadable(exc)), status_code=exc.status_code, headers=exc.headers)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:  # Starlette names only the first route's methods
+            from .openapi import methods_at
+
+            headers["Allow"] = ", ".join(methods_at(request.app, request.url.path)) or headers.get("Allow", "")
+        return JSONResponse(body(code, unreadable(exc)), status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(MemoryError)
     async def _exhausted(request: Request, exc: MemoryError) -> JSONResponse:

@@ -14,7 +14,7 @@ from matcher import __version__
 from matcher.batch.read import Limits
 from matcher.engine import Matcher, MatcherConfig
 
-from . import errors
+from . import errors, openapi
 from .batches import BatchWorker
 from .config import Settings
 from .db.session import make_engine, migrate, session_factory
@@ -66,6 +66,7 @@ def create_app(settings: Settings | None = None, matcher: Matcher | None = None)
     app.state.settings = settings
     app.state.health = Health()
     errors.install(app)
+    openapi.install(app)
     for r in (ranking.router, parks.router, prospects.router, batches.router, meta.router, page.router):
         app.include_router(r, prefix=PREFIX)
     app.include_router(page.page)

@@ -7,7 +7,16 @@ import re
 import unicodedata
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StringConstraints,
+    WithJsonSchema,
+    field_validator,
+)
 
 from matcher.prospect import MAX_TEXT, Prospect, Stage
 from matcher.ranking import LocationMatch, SectorSignal
@@ -34,15 +43,39 @@ def has_text(v: str) -> str:
     return v
 
 
+def json_number(v: Any) -> Any:
+    """A JSON number only: pydantic would otherwise read true as 1 and "5" as 5."""
+    if isinstance(v, bool | str):
+        raise ValueError("should be a number")
+    return v
+
+
 Day = Annotated[dt.date, BeforeValidator(date_text)]
-Amount = Annotated[float, Field(ge=0, le=1e13, allow_inf_nan=False)]
-Weight = Annotated[float, Field(ge=0, le=1e6, allow_inf_nan=False)]
-Weights = dict[Literal["sector", "incentive", "validity"], Weight]
+Amount = Annotated[float, BeforeValidator(json_number), Field(ge=0, le=1e13, allow_inf_nan=False)]
+Weight = Annotated[float, BeforeValidator(json_number), Field(ge=0, le=1e6, allow_inf_nan=False)]
+Count = Annotated[int, BeforeValidator(json_number)]
+COMPONENTS = ("sector", "incentive", "validity")
+WEIGHT_SCHEMA = {"type": "number", "minimum": 0, "maximum": 1e6}
+Weights = Annotated[
+    dict[Literal["sector", "incentive", "validity"], Weight],
+    WithJsonSchema(
+        {
+            "type": "object",
+            "properties": {c: WEIGHT_SCHEMA for c in COMPONENTS},
+            "additionalProperties": False,
+            # none given (the preset's), or at least one above zero
+            "anyOf": [
+                {"maxProperties": 0},
+                *({"required": [c], "properties": {c: {"exclusiveMinimum": 0}}} for c in COMPONENTS),
+            ],
+        }
+    ),
+]
 Tag = Annotated[str, StringConstraints(min_length=1, max_length=50)]
 
 
 def some_weight(v: dict[str, float] | None) -> dict[str, float] | None:
-    if v is not None and sum(v.values()) <= 0:
+    if v and sum(v.values()) <= 0:  # {} means no custom weights
         raise ValueError("weights must not all be zero")
     return v
 
@@ -55,7 +88,7 @@ class ProspectFields(BaseModel):
     description: str = Field(min_length=1, max_length=MAX_TEXT, description="What the company does (zh or en).")
     stage: Stage | None = None
     revenue_cny: Amount | None = None
-    headcount: int | None = Field(default=None, ge=0, le=10_000_000)
+    headcount: Count | None = Field(default=None, ge=0, le=10_000_000)
     investment_cny: Amount | None = None
     needs: list[Annotated[str, StringConstraints(max_length=60)]] = Field(default_factory=list, max_length=30)
     company_type: list[Annotated[str, StringConstraints(max_length=60)]] = Field(default_factory=list, max_length=12)
@@ -70,7 +103,7 @@ class ProspectFields(BaseModel):
 
 
 class RankOptions(BaseModel):
-    top_k: int = Field(default=10, ge=1, le=MAX_CANDIDATES)
+    top_k: Count = Field(default=10, ge=1, le=MAX_CANDIDATES)
     preset: Preset | None = None
     weights: Weights | None = Field(
         default=None, description="Custom weights (non-negative, not all zero); overrides the preset."
@@ -86,7 +119,9 @@ class MatchRequest(ProspectFields, RankOptions):
 
 
 class CompareRequest(ProspectFields):
-    location_ids: list[Annotated[str, StringConstraints(max_length=60)]] = Field(min_length=2, max_length=5)
+    location_ids: list[Annotated[str, StringConstraints(max_length=60)]] = Field(
+        min_length=2, max_length=5, json_schema_extra={"uniqueItems": True}
+    )
     preset: Preset | None = None
     weights: Weights | None = None
     as_of: Day | None = None
@@ -150,7 +185,7 @@ class ProspectCreate(ProspectFields):
     tags: list[Tag] = Field(default_factory=list, max_length=20, description="Up to 20 tags of 1–50 characters.")
     preset: Preset | None = None
     as_of: Day | None = None
-    top_k: int = Field(default=10, ge=1, le=MAX_CANDIDATES)
+    top_k: Count = Field(default=10, ge=1, le=MAX_CANDIDATES)
 
 
 class ProspectUpdate(BaseModel):

@@ -21,6 +21,7 @@ from ..db.models import ApiKey, BatchJob
 from ..db.repository import get_job, list_jobs
 from ..deps import Editor, MatcherDep, SessionDep, SettingsDep, Viewer
 from ..errors import ApiError
+from ..openapi import error
 
 router = APIRouter(prefix="/batches", tags=["batches"])
 JobId = Annotated[str, PathParam(pattern=r"^[0-9a-f]{32}$")]
@@ -137,15 +138,34 @@ def _download(
     path = output_file(settings.var_dir, job) if which == "result" else errors_file(settings.var_dir, job)
     stem = Path(job.filename).stem
     name = f"{stem}-scored.{job.options['format']}" if which == "result" else f"{stem}-errors.csv"
-    return FileResponse(path, filename=name)
+    fmt = job.options["format"] if which == "result" else "csv"
+    return FileResponse(path, filename=name, media_type=MEDIA[fmt])
 
 
-@router.get("/{job_id}/result", summary="Download the scored list")
+MEDIA = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "jsonl": "application/x-ndjson",
+}
+DOWNLOAD: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The file",
+        "content": {
+            "text/csv": {"schema": {"type": "string"}},
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string"}},
+            "application/x-ndjson": {"schema": {"type": "string"}},
+        },
+    },
+    409: error(409, "The job is not done yet"),
+}
+
+
+@router.get("/{job_id}/result", summary="Download the scored list", responses=DOWNLOAD)
 def result(job_id: JobId, session: SessionDep, settings: SettingsDep, key: Viewer) -> Any:
     return _download(session, settings, job_id, "result", key)
 
 
-@router.get("/{job_id}/errors", summary="Download the rows that could not be scored, with reasons")
+@router.get("/{job_id}/errors", summary="Download the rows that could not be scored, with reasons", responses=DOWNLOAD)
 def errors(job_id: JobId, session: SessionDep, settings: SettingsDep, key: Viewer) -> Any:
     return _download(session, settings, job_id, "errors", key)
 

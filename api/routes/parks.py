@@ -69,6 +69,9 @@ def parks(
     tax = m.kb.taxonomy
     if sector is not None and sector not in tax.known_sector_ids():
         raise ApiError(422, f"unknown sector {sector!r}", errors=[{"field": "sector", "message": "unknown sector"}])
+    cities = {c.id for loc in m.kb.locations.values() if (c := m.kb.city_of(loc.id)) is not None}
+    if city is not None and city not in cities:
+        raise ApiError(422, f"unknown city {city!r}", errors=[{"field": "city", "message": "unknown city"}])
     wanted = tax.expand([sector]) if sector else None
     out = []
     for loc in sorted(m.kb.locations.values(), key=lambda x: x.id):

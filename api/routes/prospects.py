@@ -24,6 +24,7 @@ from ..db.repository import (
 from ..deps import Admin, Editor, MatcherDep, SessionDep, Viewer
 from ..errors import ApiError
 from ..etag import etag, require_match
+from ..openapi import error
 from ..schemas import (
     MatchRequest,
     ProspectCreate,
@@ -35,7 +36,7 @@ from ..schemas import (
     SnapshotInfo,
     Status,
 )
-from ..xlsx import xlsx_response
+from ..xlsx import XLSX_MEDIA, xlsx_response
 from .ranking import run_match
 
 router = APIRouter(prefix="/prospects", tags=["prospects"])
@@ -46,8 +47,18 @@ FIELD_KEYS = ("stage", "revenue_cny", "headcount", "investment_cny", "needs", "c
 ATTEMPTS = 3  # a write that finds the row changed since it was read is tried again on the fresh row
 IfMatch = Annotated[
     str | None,
-    Header(description="The ETag read; the write is refused with 412 if the prospect has changed since."),
+    Header(
+        description="The ETag read (or `*`); the write is refused with 412 if the prospect has changed since.",
+        pattern=r'^\s*(\*|(W/)?"[^"]*"(\s*,\s*(W/)?"[^"]*")*)\s*$',
+        max_length=2000,
+    ),
 ]
+EXPORTED: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The prospects as a file",
+        "content": {"text/csv": {"schema": {"type": "string"}}, XLSX_MEDIA: {"schema": {"type": "string"}}},
+    }
+}
 
 
 def snapshot_info(s: Snapshot) -> SnapshotInfo:
@@ -171,7 +182,7 @@ def export_rows(rows: list[ProspectRow]) -> list[list[Any]]:
     return table
 
 
-@router.get("/export", summary="Export the team's (filtered) prospects as CSV or XLSX")
+@router.get("/export", summary="Export the team's (filtered) prospects as CSV or XLSX", responses=EXPORTED)
 def export(
     session: SessionDep,
     key: Viewer,
@@ -222,7 +233,10 @@ def get(prospect_id: ProspectId, session: SessionDep, key: Viewer, response: Res
     "/{prospect_id}",
     response_model=ProspectOut,
     summary="Move through the pipeline; owner, notes, tags (send If-Match to be sure of what you change)",
-    responses={409: {"description": "The status cannot move that way"}, 412: {"description": "Stale If-Match"}},
+    responses={
+        409: error(409, "The status cannot move that way, or the prospect keeps changing"),
+        412: error(412, "The If-Match ETag is not the current one"),
+    },
 )
 def patch(
     prospect_id: ProspectId,
@@ -248,7 +262,12 @@ def patch(
     raise ApiError(409, f"prospect {prospect_id} keeps changing under this write; read it again and retry")
 
 
-@router.delete("/{prospect_id}", status_code=204, summary="Delete a prospect (admin)")
+@router.delete(
+    "/{prospect_id}",
+    status_code=204,
+    summary="Delete a prospect (admin)",
+    responses={412: error(412, "The If-Match ETag is not the current one")},
+)
 def delete(prospect_id: ProspectId, session: SessionDep, key: Admin, if_match: IfMatch = None) -> Response:
     row = get_row(session, prospect_id, key)
     require_match(row, if_match)
@@ -265,6 +284,7 @@ def delete(prospect_id: ProspectId, session: SessionDep, key: Admin, if_match: I
     response_model=SnapshotInfo,
     status_code=201,
     summary="Rank the prospect again today and keep the result",
+    responses={409: error(409, "The prospect changed meanwhile")},
 )
 def resnapshot(prospect_id: ProspectId, m: MatcherDep, session: SessionDep, key: Editor) -> SnapshotInfo:
     row = get_row(session, prospect_id, key)
@@ -291,7 +311,12 @@ def snapshot(prospect_id: ProspectId, snapshot_id: SnapshotId, session: SessionD
     return snap.ranking
 
 
-@router.get("/{prospect_id}/changes", response_model=SnapshotDiff, summary="How the shortlist moved between snapshots")
+@router.get(
+    "/{prospect_id}/changes",
+    response_model=SnapshotDiff,
+    summary="How the shortlist moved between snapshots",
+    responses={409: error(409, "Fewer than two snapshots")},
+)
 def changes(
     prospect_id: ProspectId,
     session: SessionDep,

@@ -240,6 +240,8 @@ class Workbook:
                 return run(f)
         except (expat.ExpatError, zipfile.BadZipFile, ValueError, KeyError, EOFError) as err:
             if isinstance(err, InputError):
+                if str(err).startswith(self.name):
+                    raise
                 raise InputError(f"{self.name}: {err}") from err
             raise InputError(f"{self.name} is not a readable .xlsx workbook ({type(err).__name__}: {err})") from err
 
