@@ -30,6 +30,7 @@ FORMATS = ("csv", "xlsx", "jsonl")
 LEASE = dt.timedelta(minutes=10)  # a running job on another host with no progress for this long is taken over
 RECLAIM_EVERY = 60.0  # seconds between looks for jobs whose process died
 CANDIDATES = 8  # queued jobs read per claim; a claim lost to another worker tries the next
+STOP_WAIT = 10.0  # seconds a shutdown waits for the running job to reach the end of a chunk
 BOOT = uuid.uuid4().hex[:12]  # tells this process from an earlier one that had the same pid
 WORKERS = itertools.count(1)
 
@@ -60,6 +61,10 @@ def process_alive(pid: int) -> bool:
     return True
 
 
+class Interrupted(Exception):
+    """The server is stopping: the job goes back to the queue."""
+
+
 class BatchWorker:
     def __init__(
         self,
@@ -84,10 +89,12 @@ class BatchWorker:
         self._wake.set()
 
     def stop(self) -> None:
+        """A running job stops after its current chunk and is queued again for any worker (it resumes from its
+        checkpoint); a job still reading its file is left to be taken over once this process is gone."""
         self._stop.set()
         self._wake.set()
         if self._thread.is_alive():
-            self._thread.join(timeout=30)
+            self._thread.join(timeout=STOP_WAIT)
 
     def alive(self) -> bool:
         return self._thread.is_alive() or self._stop.is_set()
@@ -183,6 +190,8 @@ class BatchWorker:
             done = {"n": 0}
 
             def progress(n: int) -> None:
+                if self._stop.is_set():
+                    raise Interrupted
                 done["n"] += n
                 with self.sessions() as s2:
                     j = self._mine(s2, job_id)
@@ -200,6 +209,14 @@ class BatchWorker:
                     job.status, job.total_rows, job.done_rows = "done", res.total, res.total
                     job.scored_rows, job.error_rows = res.scored, res.errors
                     s.commit()
+        except Interrupted:
+            with self.sessions() as s:
+                s.execute(
+                    update(BatchJob)
+                    .where(BatchJob.id == job_id, BatchJob.worker == self.me, BatchJob.status == "running")
+                    .values(status="queued", worker=None, message="resumed after a restart")
+                )
+                s.commit()
         except Exception as exc:  # a job fails alone; the worker goes on with the next
             if isinstance(exc, MemoryError):
                 self.health.failed("engine", exc)

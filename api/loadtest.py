@@ -62,7 +62,8 @@ async def _client(base: str, until: float, out: LoadResult, offset: int) -> None
             i += 1
 
 
-async def _run(base: str, clients: int, seconds: float) -> LoadResult:
+async def run_against(base: str, clients: int, seconds: float) -> LoadResult:
+    """`clients` concurrent clients on POST /match of the service at `base` for `seconds`."""
     out = LoadResult(clients, seconds, 0, 0, 0, [])
     until = time.perf_counter() + seconds
     await asyncio.gather(*(_client(base, until, out, k) for k in range(clients)))
@@ -72,4 +73,4 @@ async def _run(base: str, clients: int, seconds: float) -> LoadResult:
 def run_load(clients: int = 32, seconds: float = 30.0, workers: int = 2) -> LoadResult:
     """Start the service on a free loopback port with a scratch database, load POST /match, stop it."""
     with tempfile.TemporaryDirectory() as tmp, local_server(Path(tmp), workers=workers) as base:
-        return asyncio.run(_run(base, clients, seconds))
+        return asyncio.run(run_against(base, clients, seconds))
