@@ -114,7 +114,7 @@ def test_officer_flow(server: tuple[str, str], tmp_path: Path) -> None:
         page.get_by_label("API 密钥（编辑权限）").fill(key)
         page.get_by_role("button", name="保存", exact=True).click()
         expect(page.locator("#status")).to_contain_text("已保存")
-        saved = httpx.get(f"{base}/api/v1/prospects").json()
+        saved = httpx.get(f"{base}/api/v1/prospects", headers={"X-API-Key": key}).json()  # confidential (issue 15)
         assert saved["total"] == 1 and saved["items"][0]["snapshots"][0]["top"][0] == "nansha"
 
         # English, and a tablet-width layout.
