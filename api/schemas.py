@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import unicodedata
 from typing import Annotated, Any, Literal
@@ -44,9 +45,11 @@ def has_text(v: str) -> str:
 
 
 def json_number(v: Any) -> Any:
-    """A JSON number only: pydantic would otherwise read true as 1 and "5" as 5."""
+    """A finite JSON number only: pydantic would otherwise read true as 1 and "5" as 5 (and JSON has no NaN)."""
     if isinstance(v, bool | str):
         raise ValueError("should be a number")
+    if isinstance(v, float) and not math.isfinite(v):
+        raise ValueError("should be a finite number")
     return v
 
 

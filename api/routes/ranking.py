@@ -34,8 +34,9 @@ def run_match(m: Matcher, req: MatchRequest, top_k: int | None = None, expand: b
         )
     except ValidationError as err:  # a field the engine's own model refuses (company_type …)
         raise unprocessable(err) from err
-    except ValueError as err:  # unknown need, bad weights …: the caller's input, said plainly
-        raise ApiError(422, str(err)) from err
+    except ValueError as err:  # bad weights, a top_k past the candidates …: the caller's input, said plainly
+        field = "weights" if "weight" in str(err) else "top_k" if "top_k" in str(err) else "body"
+        raise ApiError(422, str(err), errors=[{"field": field, "message": str(err)}]) from err
 
 
 @router.post("/match", response_model=Ranking, summary="Ranked, explained shortlist for a prospect")

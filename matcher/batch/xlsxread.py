@@ -12,7 +12,6 @@ from xml.parsers import expat
 from .table import MAX_CELL, NO_LIMITS, Collector, InputError, Limits, Pick, Table, keep_indices
 
 SEP = "|"  # expat's separator between a namespace and a local name
-REL_ID = "http://schemas.openxmlformats.org/officeDocument/2006/relationships|id"
 
 # A row as the sheet gives it: its number, its cells by column index, and whether it holds anything at all.
 RowSink = Callable[[int, dict[int, Any], bool], None]
@@ -205,8 +204,9 @@ class Workbook:
                 rels[a["Id"]] = (a.get("Type", ""), a["Target"])
 
         def sheet(tag: str, a: dict[str, str]) -> None:
-            if local(tag) == "sheet" and not first and REL_ID in a:
-                first.append(a[REL_ID])
+            rid = next((v for k, v in a.items() if k.endswith(SEP + "id")), None)  # transitional or strict OOXML
+            if local(tag) == "sheet" and not first and rid is not None:
+                first.append(rid)
 
         for part, handler in (("xl/_rels/workbook.xml.rels", rel), ("xl/workbook.xml", sheet)):
             if part in names:

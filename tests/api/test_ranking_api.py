@@ -195,3 +195,14 @@ def test_health_reports_a_degraded_engine_and_its_recovery(api: TestClient, monk
         assert r.status_code == 503 and r.json()["status"] == "degraded" and "MemoryError" in r.json()["engine"]
     assert api.get(f"{V1}/health").json()["status"] == "ok"  # the probe answers again
     assert api.post(f"{V1}/match", json={"description": "疫苗"}).status_code == 200
+
+
+def test_a_value_the_engine_refuses_is_a_422_naming_the_field(api: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*a: object, **k: object) -> None:
+        raise ValueError("weights must be finite, non-negative, and not all zero")
+
+    monkeypatch.setattr(api.app.state.matcher, "match", refuse)  # type: ignore[attr-defined]
+    r = api.post(f"{V1}/match", json={"description": "疫苗"})
+    assert r.status_code == 422 and r.json()["errors"] == [
+        {"field": "weights", "message": "weights must be finite, non-negative, and not all zero"}
+    ]
