@@ -36,6 +36,7 @@ from api.local import server_process  # noqa: E402
 from tests import badfiles  # noqa: E402
 
 V1 = "/api/v1"
+CACHE = ROOT / "var" / "hardening-cache"
 
 
 @contextmanager
@@ -45,7 +46,9 @@ def server(workers: int = 1, database_url: str | None = None) -> Iterator[tuple[
     with tempfile.TemporaryDirectory() as tmp:
         url = database_url or f"sqlite:///{tmp}/matcher.db"
         env = {"DATABASE_URL": database_url} if database_url else None
-        with server_process(Path(tmp), workers=workers, env=env) as (base, proc):
+        CACHE.mkdir(parents=True, exist_ok=True)
+        (Path(tmp) / "cache").symlink_to(CACHE)  # profile embeddings kept between runs: a quicker start
+        with server_process(Path(tmp), workers=workers, timeout=600, env=env) as (base, proc):
             yield base, proc.pid, url
 
 
