@@ -54,9 +54,11 @@ def json_number(v: Any) -> Any:
 
 
 Day = Annotated[dt.date, BeforeValidator(date_text)]
-Amount = Annotated[float, BeforeValidator(json_number), Field(ge=0, le=1e13, allow_inf_nan=False)]
-Weight = Annotated[float, BeforeValidator(json_number), Field(ge=0, le=1e6, allow_inf_nan=False)]
-Count = Annotated[int, BeforeValidator(json_number)]
+# The constraints come before the validator, or pydantic leaves them out of the JSON schema.
+Amount = Annotated[float, Field(ge=0, le=1e13, allow_inf_nan=False), BeforeValidator(json_number)]
+Weight = Annotated[float, Field(ge=0, le=1e6, allow_inf_nan=False), BeforeValidator(json_number)]
+Headcount = Annotated[int, Field(ge=0, le=10_000_000), BeforeValidator(json_number)]
+TopK = Annotated[int, Field(ge=1, le=MAX_CANDIDATES), BeforeValidator(json_number)]
 COMPONENTS = ("sector", "incentive", "validity")
 WEIGHT_SCHEMA = {"type": "number", "minimum": 0, "maximum": 1e6}
 Weights = Annotated[
@@ -91,7 +93,7 @@ class ProspectFields(BaseModel):
     description: str = Field(min_length=1, max_length=MAX_TEXT, description="What the company does (zh or en).")
     stage: Stage | None = None
     revenue_cny: Amount | None = None
-    headcount: Count | None = Field(default=None, ge=0, le=10_000_000)
+    headcount: Headcount | None = None
     investment_cny: Amount | None = None
     needs: list[Annotated[str, StringConstraints(max_length=60)]] = Field(default_factory=list, max_length=30)
     company_type: list[Annotated[str, StringConstraints(max_length=60)]] = Field(default_factory=list, max_length=12)
@@ -106,7 +108,7 @@ class ProspectFields(BaseModel):
 
 
 class RankOptions(BaseModel):
-    top_k: Count = Field(default=10, ge=1, le=MAX_CANDIDATES)
+    top_k: TopK = 10
     preset: Preset | None = None
     weights: Weights | None = Field(
         default=None, description="Custom weights (non-negative, not all zero); overrides the preset."
@@ -188,7 +190,7 @@ class ProspectCreate(ProspectFields):
     tags: list[Tag] = Field(default_factory=list, max_length=20, description="Up to 20 tags of 1–50 characters.")
     preset: Preset | None = None
     as_of: Day | None = None
-    top_k: Count = Field(default=10, ge=1, le=MAX_CANDIDATES)
+    top_k: TopK = 10
 
 
 class ProspectUpdate(BaseModel):

@@ -108,34 +108,27 @@ def fuzz(examples: int) -> None:
         t0 = time.time()
         subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         seconds = time.time() - t0
-        ran, failed, cases = collections.Counter[str](), collections.Counter[str](), 0
-        failures: dict[str, set[str]] = collections.defaultdict(set)
+        ran, failed, requests = collections.Counter[str](), collections.Counter[str](), 0
+        where: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
         for line in next(Path(reports).glob("*.ndjson")).read_text().splitlines():
-            for checks in find_key(json.loads(line), "checks"):
-                for case_id, results in checks.items():
-                    cases += 1
-                    for r in results:
-                        ran[r["name"]] += 1
-                        if r["status"] != "success":
-                            failed[r["name"]] += 1
-                            failures[r["name"]].add(case_id)
-    print(f"schemathesis {examples} examples per operation, all checks, {seconds:.0f} s: {cases} test cases")
-    print(f"server errors (not_a_server_error):                  {failed['not_a_server_error']}")
+            event = json.loads(line)
+            recorder = next(iter(event.values())).get("recorder") if "ScenarioFinished" in event else None
+            if not recorder:
+                continue
+            requests += len(recorder.get("interactions", {}))
+            for results in recorder.get("checks", {}).values():
+                for r in results:
+                    ran[r["name"]] += 1
+                    if r["status"] != "success":
+                        failed[r["name"]] += 1
+                        where[r["name"]][recorder["label"]] += 1
+    print(f"schemathesis, {examples} examples per operation, all checks, {seconds:.0f} s: {requests} requests")
+    print(f"server errors (not_a_server_error):                       {failed['not_a_server_error']}")
     print(f"response-schema violations (response_schema_conformance): {failed['response_schema_conformance']}")
     for name in sorted(ran):
-        print(f"  {name:32} {ran[name]:6} runs, {failed[name]} failed")
-
-
-def find_key(obj: Any, key: str) -> Iterator[Any]:
-    if isinstance(obj, dict):
-        for k, v in obj.items():
-            if k == key and isinstance(v, dict):
-                yield v
-            else:
-                yield from find_key(v, key)
-    elif isinstance(obj, list):
-        for v in obj:
-            yield from find_key(v, key)
+        print(f"  {name:28} {ran[name]:6} checks, {failed[name]} failed")
+        for label, n in sorted(where[name].items()):
+            print(f"      {n} on {label}")
 
 
 # --- bad files ----------------------------------------------------------------------------------------------

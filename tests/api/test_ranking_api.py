@@ -206,3 +206,20 @@ def test_a_value_the_engine_refuses_is_a_422_naming_the_field(api: TestClient, m
     assert r.status_code == 422 and r.json()["errors"] == [
         {"field": "weights", "message": "weights must be finite, non-negative, and not all zero"}
     ]
+
+
+def test_the_openapi_document_says_what_is_accepted(api: TestClient) -> None:
+    spec = api.get(f"{V1}/openapi.json").json()
+    match = spec["components"]["schemas"]["MatchRequest"]["properties"]
+    assert match["revenue_cny"]["anyOf"][0] == {"maximum": 1e13, "minimum": 0, "type": "number"}
+    assert "gmp_plant" in match["needs"]["items"]["enum"]
+    ops = spec["paths"]
+    assert ops[f"{V1}/match"]["post"]["security"] == [{}, {"ApiKey": []}]  # a key is optional, and checked if sent
+    assert ops[f"{V1}/prospects"]["get"]["security"] == [{"ApiKey": []}]
+    assert {"401", "403", "422", "503"} <= set(ops[f"{V1}/prospects"]["get"]["responses"])
+    assert set(ops[f"{V1}/prospects/{{prospect_id}}"]["patch"]["responses"]) >= {"404", "409", "412", "413"}
+    assert ops[f"{V1}/match"]["post"]["responses"]["422"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ErrorBody"
+    }
+    r = api.put(f"{V1}/map")
+    assert r.status_code == 405 and r.headers["allow"] == "GET, POST"
