@@ -30,7 +30,7 @@ FORMATS = ("csv", "xlsx", "jsonl")
 LEASE = dt.timedelta(minutes=10)  # a running job on another host with no progress for this long is taken over
 RECLAIM_EVERY = 60.0  # seconds between looks for jobs whose process died
 CANDIDATES = 8  # queued jobs read per claim; a claim lost to another worker tries the next
-STOP_WAIT = 10.0  # seconds a shutdown waits for the running job to reach the end of a chunk
+STOP_WAIT = 30.0  # seconds a shutdown waits for the running job to reach the end of a chunk
 BOOT = uuid.uuid4().hex[:12]  # tells this process from an earlier one that had the same pid
 WORKERS = itertools.count(1)
 

@@ -17,6 +17,8 @@ from api.db.repository import create_key
 from api.db.session import migrate
 from api.main import create_app
 from matcher import Matcher, MatcherConfig
+from matcher.kb import default_data_dir, load_kb
+from tests.fakes import HashEncoder
 
 PG = os.environ.get("TEST_DATABASE_URL")
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(not PG, reason="TEST_DATABASE_URL unset"))]
@@ -25,6 +27,12 @@ BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(not PG
 @pytest.fixture(scope="session")
 def engine_matcher(tmp_path_factory: pytest.TempPathFactory) -> Matcher:
     return Matcher.load(MatcherConfig(cache_dir=tmp_path_factory.mktemp("cache")))
+
+
+@pytest.fixture(scope="session")
+def fake_matcher(tmp_path_factory: pytest.TempPathFactory) -> Matcher:
+    """The real knowledge base with the hashing stand-in encoder: for tests where the model is not the point."""
+    return Matcher(load_kb(default_data_dir()), HashEncoder())
 
 
 @pytest.fixture(scope="session")

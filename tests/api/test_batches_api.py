@@ -229,3 +229,47 @@ def test_two_workers_never_claim_one_job(client: TestClient, settings: Settings,
             for j in running:
                 j.status = "done"
             s.commit()
+
+
+def test_a_running_job_is_taken_over_only_from_a_process_that_is_gone() -> None:
+    import datetime as dt
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    from api.batches import BOOT, LEASE
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    host, now = socket.gethostname(), dt.datetime.now(dt.UTC)
+
+    def job(worker: str | None, quiet: dt.timedelta = dt.timedelta(0)) -> BatchJob:
+        return BatchJob(id="x", status="running", worker=worker, updated_at=now - quiet)
+
+    assert BatchWorker.abandoned(job(f"{host}:{gone.stdout.strip()}:abc.1"))  # its process has exited
+    assert BatchWorker.abandoned(job(f"{host}:{os.getpid()}:{'0' * 12}.1"))  # an earlier process with our pid
+    assert not BatchWorker.abandoned(job(f"{host}:{os.getpid()}:{BOOT}.7"))  # another worker of this process
+    assert not BatchWorker.abandoned(job(f"{host}:1:{BOOT}.1"))  # a live process on this host
+    assert not BatchWorker.abandoned(job("elsewhere:123:abc.1", LEASE / 2))  # another host, reporting progress
+    assert BatchWorker.abandoned(job("elsewhere:123:abc.1", LEASE * 2))  # another host, silent too long
+    assert BatchWorker.abandoned(job(None))  # from before workers were named
+
+
+def test_a_stopping_server_puts_its_running_job_back_in_the_queue(
+    settings: Settings, fake_matcher: Matcher, keys: dict[str, str], tmp_path: Path
+) -> None:
+    from matcher.batch.synth import descriptions, write_csv
+
+    path = tmp_path / "list.csv"
+    write_csv(path, descriptions(fake_matcher.kb.taxonomy, 800, seed=3))  # a few chunks of 256
+    with TestClient(create_app(settings, matcher=fake_matcher)) as c:
+        job_id = upload(c, keys["editor"], path.read_bytes()).json()["id"]
+        h = {"X-API-Key": keys["viewer"]}
+        while c.get(f"{V1}/batches/{job_id}", headers=h).json()["done_rows"] == 0:
+            time.sleep(0.05)
+    with TestClient(create_app(settings, matcher=fake_matcher)) as again:
+        with again.app.state.sessions() as s:  # type: ignore[attr-defined]
+            job = s.get(BatchJob, job_id)
+            assert job is not None and job.message == "resumed after a restart", (job.status, job.done_rows)
+        done = wait_done(again, job_id, headers=h)
+        assert (done["status"], done["scored_rows"] + done["error_rows"]) == ("done", 800)
