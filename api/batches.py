@@ -1,5 +1,4 @@
-"""The batch worker: one thread per process runs queued jobs in order. A job is claimed with one conditional UPDATE,
-so two processes never run the same job; a job left running by a process that died is queued again."""
+"""The batch worker: one thread per process claims queued jobs atomically and runs them in order."""
 
 from __future__ import annotations
 
@@ -66,6 +65,9 @@ class Interrupted(Exception):
 
 
 class BatchWorker:
+    """A job is claimed with one conditional UPDATE, so two processes never run the same one; a job left running by
+    a process that died is queued again and resumes from its checkpoint."""
+
     def __init__(
         self,
         sessions: sessionmaker[Session],

@@ -1,5 +1,4 @@
-"""The OpenAPI document says what the service really does: every error status an operation can answer with (in the
-service's error body), which keys are optional, and the knowledge base's vocabularies as enums."""
+"""The OpenAPI document as the service behaves: error statuses, optional keys, vocabularies as enums."""
 
 from __future__ import annotations
 

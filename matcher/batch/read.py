@@ -1,5 +1,4 @@
-"""Reading company lists: CSV (UTF-8, UTF-8 with BOM, GBK/GB18030), XLSX and JSONL, streamed, keeping only the
-columns in use, with clear errors that name the file and the place."""
+"""Reading company lists (CSV in UTF-8 or GBK, XLSX, JSONL), streamed, keeping only the columns in use."""
 
 from __future__ import annotations
 
