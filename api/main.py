@@ -11,7 +11,6 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from matcher import __version__
-from matcher.batch.read import Limits
 from matcher.engine import Matcher, MatcherConfig
 
 from . import errors, openapi
@@ -21,6 +20,7 @@ from .db.session import make_engine, migrate, session_factory
 from .health import Health
 from .middleware import AccessLog, BodyLimit
 from .routes import batches, meta, page, parks, prospects, ranking
+from .routes.batches import upload_limits
 
 PREFIX = "/api/v1"
 
@@ -38,14 +38,13 @@ def create_app(settings: Settings | None = None, matcher: Matcher | None = None)
         app.state.matcher = matcher or Matcher.load(
             MatcherConfig(data_dir=settings.data_dir, cache_dir=settings.cache_dir, encoder=settings.encoder)
         )
-        limits = Limits(settings.max_upload_rows, settings.max_upload_chars, settings.max_unpacked_bytes)
         app.state.batch_worker = BatchWorker(
             app.state.sessions,
             app.state.matcher,
             settings.var_dir,
             settings.cache_dir,
             settings.cache_max_entries,
-            limits,
+            upload_limits(settings),
             app.state.health,
         )
         app.state.batch_worker.start()

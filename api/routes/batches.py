@@ -14,7 +14,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel
 
 from matcher.batch.columns import Columns
-from matcher.batch.read import READERS, InputError, read_header
+from matcher.batch.read import READERS, InputError, Limits, read_header
 
 from ..batches import FORMATS, errors_file, input_file, job_dir, output_file
 from ..db.models import ApiKey, BatchJob
@@ -40,6 +40,10 @@ class BatchOut(BaseModel):
     message: str
     created_at: dt.datetime
     updated_at: dt.datetime
+
+
+def upload_limits(settings: SettingsDep) -> Limits:
+    return Limits(settings.max_upload_rows, settings.max_upload_chars, settings.max_unpacked_bytes)
 
 
 def out(job: BatchJob) -> BatchOut:
@@ -99,7 +103,7 @@ def create(
     with input_file(settings.var_dir, job).open("wb") as f:
         shutil.copyfileobj(file.file, f)
     try:  # the header only: a missing column is refused now; the rows are read by the worker
-        header = read_header(input_file(settings.var_dir, job), name)
+        header = read_header(input_file(settings.var_dir, job), name, upload_limits(settings))
         if header is not None:
             Columns.find(header, job.options["columns"])
     except InputError as err:

@@ -103,7 +103,7 @@ def read_csv(path: Path, pick: Pick | None = None, name: str | None = None, limi
     return out.table(header, label)
 
 
-def csv_header(path: Path, name: str | None = None) -> list[str]:
+def csv_header(path: Path, name: str | None = None, limits: Limits = NO_LIMITS) -> list[str]:
     """The header alone, to check the columns before the rows are read."""
     name = name or path.name
     codec, _ = detect(path, name)

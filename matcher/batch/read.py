@@ -18,7 +18,7 @@ READERS: dict[str, Reader] = {
     ".xlsx": read_xlsx,
     ".jsonl": read_jsonl,
 }
-HEADERS: dict[str, Callable[[Path, str | None], list[str]]] = {
+HEADERS: dict[str, Callable[[Path, str | None, Limits], list[str]]] = {
     ".csv": csv_header,
     ".tsv": csv_header,
     ".txt": csv_header,
@@ -41,10 +41,10 @@ def read_table(path: Path, pick: Pick | None = None, name: str | None = None, li
     return READERS[reader_for(path, name)](path, pick, name, limits)
 
 
-def read_header(path: Path, name: str | None = None) -> list[str] | None:
+def read_header(path: Path, name: str | None = None, limits: Limits = NO_LIMITS) -> list[str] | None:
     """The columns, read cheaply; None for JSON lines, whose columns are known only once the whole file is read."""
     header = HEADERS.get(reader_for(path, name))
-    return None if header is None else header(path, name)
+    return None if header is None else header(path, name, limits)
 
 
 __all__ = ["MAX_CELL", "NO_LIMITS", "READERS", "InputError", "Limits", "Table", "read_header", "read_table"]

@@ -314,8 +314,8 @@ def read_xlsx(path: Path, pick: Pick | None = None, name: str | None = None, lim
         wb.close()
 
 
-def xlsx_header(path: Path, name: str | None = None) -> list[str]:
-    wb = Workbook(path, name or path.name, Limits())
+def xlsx_header(path: Path, name: str | None = None, limits: Limits = NO_LIMITS) -> list[str]:
+    wb = Workbook(path, name or path.name, limits)
     try:
         return wb.header()[1]
     finally:

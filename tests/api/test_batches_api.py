@@ -186,6 +186,10 @@ def test_lists_over_the_row_limit_fail_with_the_reason(
         path = badfiles.xlsx_many_rows(tmp_path / "l.xlsx", rows=41)
         job = scored(c, keys, path.read_bytes(), "l.xlsx")
         assert job["status"] == "failed" and job["message"].startswith("l.xlsx has more than 40 rows")
+    tight = settings.model_copy(update={"max_unpacked_bytes": 1000})
+    with TestClient(create_app(tight, matcher=engine_matcher)) as c:
+        r = upload(c, keys["editor"], path.read_bytes(), name="l.xlsx")  # refused while reading the header
+        assert r.status_code == 422 and "l.xlsx: xl/worksheets/sheet1.xml unpacks to" in r.json()["message"]
 
 
 def claim_together(workers: list[BatchWorker], engine: Engine) -> list[str | None]:
