@@ -26,7 +26,7 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1_000_000
     max_upload_bytes: int = 50_000_000  # company lists sent to POST /batches
     # Bounds on what an upload may hold, so that any list within them leaves the server well under 1 GB resident.
-    max_upload_rows: int = Field(default=100_000, ge=1)
+    max_upload_rows: int = Field(default=50_000, ge=1)  # about 5 KB a row while a job runs
     max_upload_chars: int = Field(default=50_000_000, ge=1)  # characters in the columns read
     max_unpacked_bytes: int = Field(default=1_000_000_000, ge=1)  # one XLSX part, unzipped
     migrate_on_start: bool = True

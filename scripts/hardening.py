@@ -145,7 +145,7 @@ def bad_files(folder: Path, quick: bool) -> list[tuple[str, Callable[[], Path]]]
         ("CSV, UTF-8 then GBK", lambda: badfiles.csv_mixed_encoding(folder / "mixed.csv")[0]),
     ]
     if not quick:
-        files.append(("CSV, 100,000 rows (the row limit), scored", lambda: synthetic(folder / "limit.csv", 100_000)))
+        files.append(("CSV, 50,000 rows (the row limit), scored", lambda: synthetic(folder / "limit.csv", 50_000)))
     return files
 
 
