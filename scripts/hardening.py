@@ -150,10 +150,12 @@ def bad_files(folder: Path, quick: bool) -> list[tuple[str, Callable[[], Path]]]
 
 
 def synthetic(path: Path, rows: int) -> Path:
+    """Rows never seen before (a fresh seed), so that the batch encodes and scores them rather than finding them in
+    the cache kept between runs."""
     from matcher.batch.synth import descriptions, write_csv
     from matcher.kb import default_data_dir, load_kb
 
-    write_csv(path, descriptions(load_kb(default_data_dir()).taxonomy, rows), encoding="gbk")
+    write_csv(path, descriptions(load_kb(default_data_dir()).taxonomy, rows, seed=time.time_ns()), encoding="gbk")
     return path
 
 
