@@ -110,12 +110,14 @@ def fuzz(examples: int) -> None:
         seconds = time.time() - t0
         ran, failed, requests = collections.Counter[str](), collections.Counter[str](), 0
         where: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
+        per_operation: collections.Counter[str] = collections.Counter()
         for line in next(Path(reports).glob("*.ndjson")).read_text().splitlines():
             event = json.loads(line)
             recorder = next(iter(event.values())).get("recorder") if "ScenarioFinished" in event else None
             if not recorder:
                 continue
             requests += len(recorder.get("interactions", {}))
+            per_operation[recorder["label"]] += len(recorder.get("interactions", {}))
             for results in recorder.get("checks", {}).values():
                 for r in results:
                     ran[r["name"]] += 1
@@ -123,6 +125,9 @@ def fuzz(examples: int) -> None:
                         failed[r["name"]] += 1
                         where[r["name"]][recorder["label"]] += 1
     print(f"schemathesis, {examples} examples per operation, all checks, {seconds:.0f} s: {requests} requests")
+    ops = {k: v for k, v in per_operation.items() if k != "Stateful tests"}
+    least = min(ops, key=lambda k: ops[k])
+    print(f"requests per operation: {ops[least]} ({least}) to {max(ops.values())}, {len(ops)} operations")
     print(f"server errors (not_a_server_error):                       {failed['not_a_server_error']}")
     print(f"response-schema violations (response_schema_conformance): {failed['response_schema_conformance']}")
     for name in sorted(ran):
