@@ -18,7 +18,8 @@ class Lines:
     """The file's physical lines, numbered, with a way to push lines back to be read again."""
 
     def __init__(self, f: TextIO):
-        self._f, self._back, self._no = f, list[tuple[int, str]](), 0
+        self._f, self._no = f, 0
+        self._back: list[tuple[int, str]] = []  # pushed back, to be read again (last first)
         self.taken: list[tuple[int, str]] = []  # the lines of the record being read
 
     def __iter__(self) -> Iterator[str]:
