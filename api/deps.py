@@ -17,7 +17,12 @@ from .db.repository import find_key
 from .errors import ApiError
 from .security import Role, allows
 
-api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="API key (see `matcher keys create`).")
+KEY_HELP = "API key (see `matcher keys create`)."
+api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, scheme_name="ApiKey", description=KEY_HELP)
+# The same header where a key is optional; api.openapi documents these operations as open to callers without one.
+optional_key_header = APIKeyHeader(
+    name="X-API-Key", auto_error=False, scheme_name="OptionalApiKey", description=KEY_HELP
+)
 
 
 def get_settings(request: Request) -> Settings:
@@ -38,6 +43,8 @@ def get_session(request: Request) -> Iterator[Session]:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 MatcherDep = Annotated[Matcher, Depends(get_matcher)]
 SessionDep = Annotated[Session, Depends(get_session)]
+Token = Annotated[str | None, Security(api_key_header)]
+OptionalToken = Annotated[str | None, Security(optional_key_header)]
 
 
 def _key(session: Session, token: str | None, need: Role) -> ApiKey:
@@ -52,21 +59,22 @@ def _key(session: Session, token: str | None, need: Role) -> ApiKey:
 
 
 def require(need: Role):  # type: ignore[no-untyped-def]
-    def dep(session: SessionDep, token: Annotated[str | None, Security(api_key_header)]) -> ApiKey:
+    def dep(session: SessionDep, token: Token) -> ApiKey:
         return _key(session, token, need)
 
     return dep
 
 
-def read_access(
-    settings: SettingsDep, session: SessionDep, token: Annotated[str | None, Security(api_key_header)]
-) -> ApiKey | None:
-    """Read endpoints are open unless MATCHER_READ_REQUIRES_KEY is set; then any valid key will do."""
-    if not settings.read_requires_key:
+def open_access(settings: SettingsDep, session: SessionDep, token: OptionalToken) -> ApiKey | None:
+    """Matching, the map, places and sectors are open unless MATCHER_READ_REQUIRES_KEY is set. A key that is sent
+    is checked all the same: a wrong or revoked one is refused, never ignored."""
+    if not settings.read_requires_key and not token:
         return None
     return _key(session, token, "viewer")
 
 
+# Prospects and batches are confidential: reading them needs a key, and shows its team's rows (all for admin).
+Viewer = Annotated[ApiKey, Depends(require("viewer"))]
 Editor = Annotated[ApiKey, Depends(require("editor"))]
 Admin = Annotated[ApiKey, Depends(require("admin"))]
-Reader = Annotated[ApiKey | None, Depends(read_access)]
+Reader = Annotated[ApiKey | None, Depends(open_access)]

@@ -201,6 +201,14 @@ async def _load(host: str, port: int, clients: int, seconds: float, out: LoadRes
     await asyncio.gather(*(_client(host, port, until, out, k) for k in range(clients)))
 
 
+async def run_against(base: str, clients: int, seconds: float) -> LoadResult:
+    """`clients` concurrent clients on POST /match of the service at `base` (http://host:port) for `seconds`."""
+    host, port = base.removeprefix("http://").split(":")
+    out = LoadResult(clients, seconds, 0)
+    await _load(host, int(port), clients, seconds, out)
+    return out
+
+
 def cpu_seconds(pids: list[int]) -> float:
     """User and system CPU time used so far by these processes."""
     import psutil

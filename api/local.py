@@ -28,9 +28,21 @@ def local_server(
 ) -> Iterator[str]:
     """Start uvicorn on 127.0.0.1 with its database and caches under `var_dir`; yield its base URL once healthy.
     `started` gets the server's process id (the load test reads its workers' memory)."""
+    with server_process(var_dir, workers, timeout) as (base, proc):
+        started(proc.pid)
+        yield base
+
+
+@contextmanager
+def server_process(
+    var_dir: Path, workers: int = 1, timeout: float = 120, env: dict[str, str] | None = None
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`local_server`, yielding the process too (with one worker, the process that serves); `env` adds variables
+    (DATABASE_URL selects another database; by default it is SQLite under `var_dir`)."""
     port = free_port()
-    env = {**os.environ, "MATCHER_VAR_DIR": str(var_dir)}
-    env.pop("DATABASE_URL", None)
+    base_env = {**os.environ, "MATCHER_VAR_DIR": str(var_dir)}
+    base_env.pop("DATABASE_URL", None)
+    env = {**base_env, **(env or {})}
     cmd = [
         sys.executable,
         "-m",
@@ -49,7 +61,6 @@ def local_server(
     ]
     proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
-    started(proc.pid)
     try:
         deadline = time.time() + timeout
         while True:
@@ -61,7 +72,11 @@ def local_server(
             if time.time() > deadline or proc.poll() is not None:
                 raise RuntimeError(f"the server did not become healthy within {timeout:.0f} s")
             time.sleep(0.5)
-        yield base
+        yield base, proc
     finally:
         proc.terminate()
-        proc.wait(timeout=30)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

@@ -14,13 +14,15 @@ from matcher import __version__
 from matcher.config import MatcherConfig
 from matcher.engine import Matcher
 
-from . import errors
+from . import errors, openapi
 from .batches import BatchWorker
 from .config import Settings
 from .db.session import make_engine, migrate, session_factory
+from .health import Health
 from .leader import Leader, one_at_a_time
 from .middleware import AccessLog, BodyLimit
 from .routes import batches, library, meta, page, parks, places, prospects, ranking, shortlist, whoami
+from .routes.batches import upload_limits
 
 PREFIX = "/api/v1"
 
@@ -40,7 +42,13 @@ def create_app(settings: Settings | None = None, matcher: Matcher | None = None)
             MatcherConfig(data_dir=settings.data_dir, cache_dir=settings.cache_dir, encoder=settings.encoder)
         )
         app.state.batch_worker = BatchWorker(
-            app.state.sessions, app.state.matcher, settings.var_dir, settings.cache_dir, settings.cache_max_entries
+            app.state.sessions,
+            app.state.matcher,
+            settings.var_dir,
+            settings.cache_dir,
+            settings.cache_max_entries,
+            upload_limits(settings),
+            app.state.health,
         )
         # With several server processes (`matcher serve --workers N`) one of them runs the jobs: the others only
         # queue them, and the runner picks them up within its polling interval.
@@ -64,7 +72,9 @@ def create_app(settings: Settings | None = None, matcher: Matcher | None = None)
         redoc_url=None,
     )
     app.state.settings = settings
+    app.state.health = Health()
     errors.install(app)
+    openapi.install(app)
     routers = (ranking.router, shortlist.router, parks.router, places.router, library.router, prospects.router)
     for r in (*routers, batches.router, meta.router, whoami.router, page.router):
         app.include_router(r, prefix=PREFIX)
@@ -72,7 +82,11 @@ def create_app(settings: Settings | None = None, matcher: Matcher | None = None)
     app.mount("/static", StaticFiles(directory=page.STATIC), name="static")
     if settings.cors_origins:
         app.add_middleware(
-            CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"], allow_headers=["*"]
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["ETag"],
         )
     app.add_middleware(
         BodyLimit, max_bytes=settings.max_body_bytes, larger={f"{PREFIX}/batches": settings.max_upload_bytes}

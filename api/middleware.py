@@ -7,13 +7,14 @@ import logging
 import time
 from typing import Any
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 access = logging.getLogger("api.access")
 
 
 class BodyLimit:
-    """Refuse bodies over `max_bytes` with 413, by Content-Length or while streaming."""
+    """Refuse bodies over `max_bytes` with 413, by Content-Length or while streaming (a chunked body)."""
 
     def __init__(self, app: ASGIApp, max_bytes: int, larger: dict[str, int] | None = None):
         self.app, self.max_bytes, self.larger = app, max_bytes, larger or {}
@@ -36,7 +37,7 @@ class BodyLimit:
             if msg["type"] == "http.request":
                 seen += len(msg.get("body", b""))
                 if seen > limit:
-                    raise TooLarge
+                    raise TooLarge(limit)
             return msg
 
         try:
@@ -45,9 +46,7 @@ class BodyLimit:
             await self._too_large(send, limit)
 
     async def _too_large(self, send: Send, limit: int) -> None:
-        payload = json.dumps(
-            {"code": "payload_too_large", "message": f"request body over {limit} bytes", "errors": []}
-        ).encode()
+        payload = json.dumps({"code": "payload_too_large", "message": too_large(limit), "errors": []}).encode()
         await send(
             {
                 "type": "http.response.start",
@@ -58,8 +57,16 @@ class BodyLimit:
         await send({"type": "http.response.body", "body": payload})
 
 
-class TooLarge(Exception):
-    pass
+def too_large(limit: int) -> str:
+    return f"the request body is too large: over {limit:,} bytes"
+
+
+class TooLarge(HTTPException):
+    """Raised while the app reads the body; an HTTPException, so the body parser passes it on as a 413 rather than
+    reporting "an error parsing the body"."""
+
+    def __init__(self, limit: int):
+        super().__init__(413, too_large(limit))
 
 
 class AccessLog:

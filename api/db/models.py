@@ -1,16 +1,35 @@
-"""SQLAlchemy 2 tables: API keys, prospects, their status history and ranking snapshots."""
+"""SQLAlchemy 2 tables: API keys, prospects, their status history and ranking snapshots, batch jobs."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, func
+from sqlalchemy import JSON, DateTime, Dialect, ForeignKey, Integer, String, Text, TypeDecorator, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+DEFAULT_TEAM = "default"  # the team of keys created without one, and of rows saved before teams existed
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Stored in UTC and always read back zone-aware: SQLite keeps no offset, so a naive value read is UTC."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON}
+    type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON, dt.datetime: UTCDateTime()}
 
 
 def now() -> dt.datetime:
@@ -25,8 +44,9 @@ class ApiKey(Base):
     role: Mapped[str] = mapped_column(String(20))
     prefix: Mapped[str] = mapped_column(String(16), index=True)
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
-    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    team: Mapped[str] = mapped_column(String(60), default=DEFAULT_TEAM)  # the office whose pipeline it sees
+    created_at: Mapped[dt.datetime] = mapped_column(default=now)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
 
 
 class ProspectRow(Base):
@@ -40,8 +60,11 @@ class ProspectRow(Base):
     owner: Mapped[str | None] = mapped_column(String(100), index=True, nullable=True)
     notes: Mapped[str] = mapped_column(Text, default="")
     tags: Mapped[list[str]] = mapped_column(default=list)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now, onupdate=now)
+    team: Mapped[str] = mapped_column(String(60), index=True, default=DEFAULT_TEAM)
+    # Every write is `UPDATE … WHERE version = <the version read>`: a write based on a stale read changes nothing.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(default=now)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=now, onupdate=now)
 
     snapshots: Mapped[list[Snapshot]] = relationship(
         back_populates="prospect", cascade="all, delete-orphan", order_by="Snapshot.id"
@@ -49,6 +72,8 @@ class ProspectRow(Base):
     events: Mapped[list[StatusEvent]] = relationship(
         back_populates="prospect", cascade="all, delete-orphan", order_by="StatusEvent.id"
     )
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class Snapshot(Base):
@@ -58,7 +83,7 @@ class Snapshot(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     prospect_id: Mapped[int] = mapped_column(ForeignKey("prospects.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
+    created_at: Mapped[dt.datetime] = mapped_column(default=now)
     kb_hash: Mapped[str] = mapped_column(String(32))
     model: Mapped[str] = mapped_column(String(100))
     preset: Mapped[str] = mapped_column(String(40))
@@ -73,7 +98,7 @@ class StatusEvent(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     prospect_id: Mapped[int] = mapped_column(ForeignKey("prospects.id", ondelete="CASCADE"), index=True)
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now, server_default=func.now())
+    at: Mapped[dt.datetime] = mapped_column(default=now, server_default=func.now())
     from_status: Mapped[str | None] = mapped_column(String(20), nullable=True)
     to_status: Mapped[str] = mapped_column(String(20))
     by_key: Mapped[str | None] = mapped_column(String(16), nullable=True)  # the key prefix, not the key
@@ -87,8 +112,8 @@ class BatchJob(Base):
     __tablename__ = "batch_jobs"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now, onupdate=now)
+    created_at: Mapped[dt.datetime] = mapped_column(default=now)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=now, onupdate=now)  # a running job's heartbeat
     status: Mapped[str] = mapped_column(String(12), index=True)  # queued | running | done | failed
     filename: Mapped[str] = mapped_column(String(200))
     options: Mapped[dict[str, Any]] = mapped_column()  # location, top, format, preset, columns
@@ -98,3 +123,5 @@ class BatchJob(Base):
     error_rows: Mapped[int] = mapped_column(Integer, default=0)
     message: Mapped[str] = mapped_column(Text, default="")
     by_key: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    team: Mapped[str] = mapped_column(String(60), index=True, default=DEFAULT_TEAM)
+    worker: Mapped[str | None] = mapped_column(String(120), nullable=True)  # "host:pid" of the process running it

@@ -6,11 +6,11 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from ..security import Role, hash_token, new_token, prefix_of
-from .models import ApiKey, ProspectRow, Snapshot, StatusEvent
+from .models import DEFAULT_TEAM, ApiKey, BatchJob, ProspectRow, Snapshot, StatusEvent, now
 
 PIPELINE = ("lead", "contacted", "visiting", "negotiating", "signed", "lost")
 OPEN = PIPELINE[:4]
@@ -34,9 +34,9 @@ def check_transition(old: str, new: str) -> None:
 # --- keys --------------------------------------------------------------------------------------
 
 
-def create_key(*, session: Session, name: str, role: Role) -> tuple[ApiKey, str]:
+def create_key(*, session: Session, name: str, role: Role, team: str = DEFAULT_TEAM) -> tuple[ApiKey, str]:
     token = new_token()
-    key = ApiKey(name=name, role=role, prefix=prefix_of(token), key_hash=hash_token(token))
+    key = ApiKey(name=name, role=role, team=team, prefix=prefix_of(token), key_hash=hash_token(token))
     session.add(key)
     session.commit()
     return key, token
@@ -65,6 +65,11 @@ def list_keys(*, session: Session) -> Sequence[ApiKey]:
     return session.scalars(select(ApiKey).order_by(ApiKey.id)).all()
 
 
+def visible(column: Any, key: ApiKey) -> ColumnElement[bool]:
+    """What a key may see of a team's rows: an admin key sees every team's; any other key its own team's."""
+    return true() if key.role == "admin" else column == key.team
+
+
 # --- prospects ---------------------------------------------------------------------------------
 
 
@@ -91,11 +96,20 @@ def add_snapshot(*, session: Session, prospect: ProspectRow, ranking: dict[str, 
         ranking=ranking,
     )
     session.add(snap)
+    if prospect.created_at is not None:  # a snapshot of a saved prospect changes what it reads: a new version
+        prospect.updated_at = now()
     session.flush()
     return snap
 
 
+def get_prospect(*, session: Session, prospect_id: int, key: ApiKey) -> ProspectRow | None:
+    q = select(ProspectRow).where(ProspectRow.id == prospect_id, visible(ProspectRow.team, key))
+    return session.scalar(q)
+
+
 def update_prospect(*, session: Session, prospect: ProspectRow, changes: dict[str, Any], by_key: str | None) -> None:
+    """Written only if the row still has the version read (else StaleDataError, and nothing is written): the
+    transition is checked against the state the write replaces."""
     new_status = changes.get("status")
     if new_status is not None and new_status != prospect.status:
         check_transition(prospect.status, new_status)
@@ -107,19 +121,25 @@ def update_prospect(*, session: Session, prospect: ProspectRow, changes: dict[st
     session.commit()
 
 
+def like_pattern(word: str) -> str:
+    """`word` anywhere, with LIKE's wildcards taken literally (escaped with a backslash)."""
+    escaped = word.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 def _filtered(q: Select[Any], *, status: str | None, owner: str | None, text: str | None) -> Select[Any]:
     if status:
         q = q.where(ProspectRow.status == status)
     if owner:
         q = q.where(ProspectRow.owner == owner)
     for term in (text or "").split():
-        like = f"%{term.lower()}%"
+        like = like_pattern(term)
         q = q.where(
             or_(
-                func.lower(ProspectRow.name).like(like),
-                func.lower(ProspectRow.description).like(like),
-                func.lower(ProspectRow.notes).like(like),
-                func.lower(func.coalesce(ProspectRow.owner, "")).like(like),
+                func.lower(ProspectRow.name).like(like, escape="\\"),
+                func.lower(ProspectRow.description).like(like, escape="\\"),
+                func.lower(ProspectRow.notes).like(like, escape="\\"),
+                func.lower(func.coalesce(ProspectRow.owner, "")).like(like, escape="\\"),
             )
         )
     return q
@@ -128,6 +148,7 @@ def _filtered(q: Select[Any], *, status: str | None, owner: str | None, text: st
 def list_prospects(
     *,
     session: Session,
+    key: ApiKey,
     status: str | None = None,
     owner: str | None = None,
     tag: str | None = None,
@@ -136,8 +157,21 @@ def list_prospects(
     offset: int = 0,
 ) -> tuple[list[ProspectRow], int]:
     """Filter by status, owner and tag; `text` matches every word in name, description, notes or owner."""
-    q = _filtered(select(ProspectRow), status=status, owner=owner, text=text).order_by(ProspectRow.id)
+    q = _filtered(select(ProspectRow), status=status, owner=owner, text=text)
+    q = q.where(visible(ProspectRow.team, key)).order_by(ProspectRow.id)
     rows = list(session.scalars(q).all())
     if tag:  # tags are a JSON list; filtered here so that SQLite and PostgreSQL behave the same
         rows = [r for r in rows if tag in (r.tags or [])]
     return rows[offset : offset + limit], len(rows)
+
+
+# --- batch jobs --------------------------------------------------------------------------------
+
+
+def get_job(*, session: Session, job_id: str, key: ApiKey) -> BatchJob | None:
+    return session.scalar(select(BatchJob).where(BatchJob.id == job_id, visible(BatchJob.team, key)))
+
+
+def list_jobs(*, session: Session, key: ApiKey, limit: int = 200) -> Sequence[BatchJob]:
+    q = select(BatchJob).where(visible(BatchJob.team, key)).order_by(BatchJob.created_at.desc()).limit(limit)
+    return session.scalars(q).all()

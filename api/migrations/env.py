@@ -1,12 +1,20 @@
-"""Alembic environment: the URL comes from the caller's config (api.db.session.migrate) or alembic.ini."""
+"""Alembic environment: the caller (api.db.session.migrate) passes a URL, or a connection it holds a lock on."""
 
 from alembic import context
-from sqlalchemy import engine_from_config, pool
+from sqlalchemy import Connection, engine_from_config, pool
 
 from api.db.models import Base
 
 config = context.config
 target_metadata = Base.metadata
+
+
+def run_on(connection: Connection) -> None:
+    context.configure(
+        connection=connection, target_metadata=target_metadata, render_as_batch=connection.dialect.name == "sqlite"
+    )
+    with context.begin_transaction():
+        context.run_migrations()
 
 
 def run() -> None:
@@ -15,15 +23,15 @@ def run() -> None:
         with context.begin_transaction():
             context.run_migrations()
         return
+    given = config.attributes.get("connection")
+    if given is not None:
+        run_on(given)
+        return
     engine = engine_from_config(
         config.get_section(config.config_ini_section, {}), prefix="sqlalchemy.", poolclass=pool.NullPool
     )
     with engine.connect() as connection:
-        context.configure(
-            connection=connection, target_metadata=target_metadata, render_as_batch=connection.dialect.name == "sqlite"
-        )
-        with context.begin_transaction():
-            context.run_migrations()
+        run_on(connection)
 
 
 run()

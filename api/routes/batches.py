@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import uuid
 from pathlib import Path
@@ -11,15 +12,16 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel
-from sqlalchemy import select
 
-from matcher.batch.job import prepare_file
-from matcher.batch.read import READERS, InputError
+from matcher.batch.columns import Columns
+from matcher.batch.read import READERS, InputError, Limits, read_header
 
 from ..batches import FORMATS, errors_file, input_file, job_dir, output_file
-from ..db.models import BatchJob
-from ..deps import Editor, MatcherDep, Reader, SessionDep, SettingsDep
+from ..db.models import ApiKey, BatchJob
+from ..db.repository import get_job, list_jobs
+from ..deps import Editor, MatcherDep, SessionDep, SettingsDep, Viewer
 from ..errors import ApiError
+from ..openapi import error
 
 router = APIRouter(prefix="/batches", tags=["batches"])
 JobId = Annotated[str, PathParam(pattern=r"^[0-9a-f]{32}$")]
@@ -36,8 +38,12 @@ class BatchOut(BaseModel):
     scored_rows: int
     error_rows: int
     message: str
-    created_at: Any
-    updated_at: Any
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+def upload_limits(settings: SettingsDep) -> Limits:
+    return Limits(settings.max_upload_rows, settings.max_upload_chars, settings.max_unpacked_bytes)
 
 
 def out(job: BatchJob) -> BatchOut:
@@ -88,6 +94,7 @@ def create(
         status="queued",
         filename=name,
         by_key=key.prefix,
+        team=key.team,
         message="",
         options={"location": location, "top": top, "format": format, "columns": {"text": text_col, "name": name_col}},
     )
@@ -95,53 +102,76 @@ def create(
     folder.mkdir(parents=True, exist_ok=True)
     with input_file(settings.var_dir, job).open("wb") as f:
         shutil.copyfileobj(file.file, f)
-    try:
-        prepared = prepare_file(input_file(settings.var_dir, job), job.options["columns"])
-    except InputError as err:  # refuse now, with the reason, rather than fail later
+    try:  # the header only: a missing column is refused now; the rows are read by the worker
+        header = read_header(input_file(settings.var_dir, job), name, upload_limits(settings))
+        if header is not None:
+            Columns.find(header, job.options["columns"])
+    except InputError as err:
         shutil.rmtree(folder, ignore_errors=True)
         raise ApiError(422, str(err), errors=[{"field": "file", "message": str(err)}]) from err
-    job.total_rows = prepared.total
     session.add(job)
     session.commit()
     request.app.state.batch_worker.notify()
     return out(job)
 
 
-@router.get("", response_model=list[BatchOut], summary="Batch jobs, newest first")
-def list_(session: SessionDep, _: Reader) -> list[BatchOut]:
-    return [out(j) for j in session.scalars(select(BatchJob).order_by(BatchJob.created_at.desc()).limit(200))]
+@router.get("", response_model=list[BatchOut], summary="The team's batch jobs, newest first")
+def list_(session: SessionDep, key: Viewer) -> list[BatchOut]:
+    return [out(j) for j in list_jobs(session=session, key=key)]
 
 
-def get_job(session: SessionDep, job_id: str) -> BatchJob:
-    job = session.get(BatchJob, job_id)
+def visible_job(session: SessionDep, job_id: str, key: ApiKey) -> BatchJob:
+    """The job if the key's team may see it; another team's is as absent as a missing one."""
+    job = get_job(session=session, job_id=job_id, key=key)
     if job is None:
         raise ApiError(404, f"no batch job {job_id}")
     return job
 
 
 @router.get("/{job_id}", response_model=BatchOut, summary="A job's status and progress")
-def get(job_id: JobId, session: SessionDep, _: Reader) -> BatchOut:
-    return out(get_job(session, job_id))
+def get(job_id: JobId, session: SessionDep, key: Viewer) -> BatchOut:
+    return out(visible_job(session, job_id, key))
 
 
-def _download(session: SessionDep, settings: SettingsDep, job_id: str, which: str) -> FileResponse | JSONResponse:
-    job = get_job(session, job_id)
+def _download(
+    session: SessionDep, settings: SettingsDep, job_id: str, which: str, key: ApiKey
+) -> FileResponse | JSONResponse:
+    job = visible_job(session, job_id, key)
     if job.status != "done":
         raise ApiError(409, f"job {job_id} is {job.status}; results are ready when it is done")
     path = output_file(settings.var_dir, job) if which == "result" else errors_file(settings.var_dir, job)
     stem = Path(job.filename).stem
     name = f"{stem}-scored.{job.options['format']}" if which == "result" else f"{stem}-errors.csv"
-    return FileResponse(path, filename=name)
+    fmt = job.options["format"] if which == "result" else "csv"
+    return FileResponse(path, filename=name, media_type=MEDIA[fmt])
 
 
-@router.get("/{job_id}/result", summary="Download the scored list")
-def result(job_id: JobId, session: SessionDep, settings: SettingsDep, _: Reader) -> Any:
-    return _download(session, settings, job_id, "result")
+MEDIA = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "jsonl": "application/x-ndjson",
+}
+DOWNLOAD: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The file",
+        "content": {
+            "text/csv": {"schema": {"type": "string"}},
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string"}},
+            "application/x-ndjson": {"schema": {"type": "string"}},
+        },
+    },
+    409: error(409, "The job is not done yet"),
+}
 
 
-@router.get("/{job_id}/errors", summary="Download the rows that could not be scored, with reasons")
-def errors(job_id: JobId, session: SessionDep, settings: SettingsDep, _: Reader) -> Any:
-    return _download(session, settings, job_id, "errors")
+@router.get("/{job_id}/result", summary="Download the scored list", responses=DOWNLOAD)
+def result(job_id: JobId, session: SessionDep, settings: SettingsDep, key: Viewer) -> Any:
+    return _download(session, settings, job_id, "result", key)
+
+
+@router.get("/{job_id}/errors", summary="Download the rows that could not be scored, with reasons", responses=DOWNLOAD)
+def errors(job_id: JobId, session: SessionDep, settings: SettingsDep, key: Viewer) -> Any:
+    return _download(session, settings, job_id, "errors", key)
 
 
 __all__ = ["FORMATS", "router"]

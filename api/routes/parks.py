@@ -12,7 +12,7 @@ from matcher.kb.models import Location, Measure
 
 from ..deps import MatcherDep, Reader
 from ..errors import ApiError
-from ..schemas import MeasureOut, ParkProfile, ParkSummary
+from ..schemas import Day, MeasureOut, ParkProfile, ParkSummary
 
 router = APIRouter(tags=["parks"])
 
@@ -69,6 +69,9 @@ def parks(
     tax = m.kb.taxonomy
     if sector is not None and sector not in tax.known_sector_ids():
         raise ApiError(422, f"unknown sector {sector!r}", errors=[{"field": "sector", "message": "unknown sector"}])
+    cities = {c.id for loc in m.kb.locations.values() if (c := m.kb.city_of(loc.id)) is not None}
+    if city is not None and city not in cities:
+        raise ApiError(422, f"unknown city {city!r}", errors=[{"field": "city", "message": "unknown city"}])
     wanted = tax.expand([sector]) if sector else None
     out = []
     for loc in sorted(m.kb.locations.values(), key=lambda x: x.id):
@@ -86,7 +89,7 @@ def parks(
 
 
 @router.get("/parks/{location_id}", response_model=ParkProfile, summary="A location's profile with its measures")
-def park(location_id: str, m: MatcherDep, _: Reader, as_of: dt.date | None = None) -> ParkProfile:
+def park(location_id: str, m: MatcherDep, _: Reader, as_of: Day | None = None) -> ParkProfile:
     loc = m.kb.locations.get(location_id)
     if loc is None:
         raise ApiError(404, f"no location {location_id!r}")

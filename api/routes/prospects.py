@@ -6,14 +6,25 @@ import csv
 import io
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Header, Path, Query, Response
+from sqlalchemy.orm.exc import StaleDataError
 
 from matcher.tabular import safe_cell, xlsx_cell
 
-from ..db.models import ProspectRow, Snapshot
-from ..db.repository import PIPELINE, TransitionError, add_snapshot, create_prospect, list_prospects, update_prospect
-from ..deps import Admin, Editor, MatcherDep, Reader, SessionDep
+from ..db.models import ApiKey, ProspectRow, Snapshot
+from ..db.repository import (
+    PIPELINE,
+    TransitionError,
+    add_snapshot,
+    create_prospect,
+    get_prospect,
+    list_prospects,
+    update_prospect,
+)
+from ..deps import Admin, Editor, MatcherDep, SessionDep, Viewer
 from ..errors import ApiError
+from ..etag import etag, require_match
+from ..openapi import error
 from ..schemas import (
     MatchRequest,
     ProspectCreate,
@@ -26,7 +37,7 @@ from ..schemas import (
     Status,
     StatusChange,
 )
-from ..xlsx import xlsx_response
+from ..xlsx import XLSX_MEDIA, xlsx_response
 from .ranking import run_match
 
 router = APIRouter(prefix="/prospects", tags=["prospects"])
@@ -34,6 +45,21 @@ ID_MAX = 2_147_483_647  # the INTEGER primary key's range
 ProspectId = Annotated[int, Path(ge=1, le=ID_MAX)]
 SnapshotId = Annotated[int, Path(ge=1, le=ID_MAX)]
 FIELD_KEYS = ("stage", "revenue_cny", "headcount", "investment_cny", "needs", "company_type", "hk_macau", "lang")
+ATTEMPTS = 3  # a write that finds the row changed since it was read is tried again on the fresh row
+IfMatch = Annotated[
+    str | None,
+    Header(
+        description="The ETag read (or `*`); the write is refused with 412 if the prospect has changed since.",
+        pattern=r'^\s*(\*|(W/)?"[^"]*"(\s*,\s*(W/)?"[^"]*")*)\s*$',
+        max_length=2000,
+    ),
+]
+EXPORTED: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The prospects as a file",
+        "content": {"text/csv": {"schema": {"type": "string"}}, XLSX_MEDIA: {"schema": {"type": "string"}}},
+    }
+}
 
 
 def snapshot_info(s: Snapshot) -> SnapshotInfo:
@@ -63,6 +89,7 @@ def out(row: ProspectRow) -> ProspectOut:
         tags=row.tags,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        etag=etag(row),
         snapshots=[snapshot_info(s) for s in row.snapshots],
         history=[
             StatusChange(at=e.at, from_status=e.from_status, to_status=e.to_status, by_key=e.by_key) for e in row.events
@@ -70,8 +97,14 @@ def out(row: ProspectRow) -> ProspectOut:
     )
 
 
-def get_row(session: SessionDep, prospect_id: int) -> ProspectRow:
-    row = session.get(ProspectRow, prospect_id)
+def tagged(row: ProspectRow, response: Response) -> ProspectOut:
+    response.headers["ETag"] = etag(row)
+    return out(row)
+
+
+def get_row(session: SessionDep, prospect_id: int, key: ApiKey) -> ProspectRow:
+    """The prospect if the key's team may see it; another team's is as absent as a missing one."""
+    row = get_prospect(session=session, prospect_id=prospect_id, key=key)
     if row is None:
         raise ApiError(404, f"no prospect {prospect_id}")
     return row
@@ -87,8 +120,13 @@ def request_of(row: ProspectRow, preset: str | None = None, as_of: Any = None, t
     )
 
 
-@router.post("", response_model=ProspectOut, status_code=201, summary="Save a prospect with the ranking it is shown")
-def create(req: ProspectCreate, m: MatcherDep, session: SessionDep, key: Editor) -> ProspectOut:
+@router.post(
+    "",
+    response_model=ProspectOut,
+    status_code=201,
+    summary="Save a prospect with the ranking it is shown (in the key's team)",
+)
+def create(req: ProspectCreate, m: MatcherDep, session: SessionDep, key: Editor, response: Response) -> ProspectOut:
     fields = req.model_dump(include=set(FIELD_KEYS), exclude_none=True)
     mr = MatchRequest(**req.model_dump(include={"description", *FIELD_KEYS, "preset", "as_of", "top_k"}))
     ranking = run_match(m, mr).to_dict()
@@ -100,14 +138,15 @@ def create(req: ProspectCreate, m: MatcherDep, session: SessionDep, key: Editor)
         "owner": req.owner,
         "notes": req.notes,
         "tags": req.tags,
+        "team": key.team,
     }
-    return out(create_prospect(session=session, data=data, ranking=ranking, by_key=key.prefix))
+    return tagged(create_prospect(session=session, data=data, ranking=ranking, by_key=key.prefix), response)
 
 
-@router.get("", response_model=ProspectList, summary="List, filter and search prospects")
+@router.get("", response_model=ProspectList, summary="List, filter and search the team's prospects")
 def list_(
     session: SessionDep,
-    _: Reader,
+    key: Viewer,
     status: Status | None = None,
     owner: str | None = Query(default=None, max_length=100),
     tag: str | None = Query(default=None, max_length=50),
@@ -116,7 +155,7 @@ def list_(
     offset: int = Query(default=0, ge=0),
 ) -> ProspectList:
     rows, total = list_prospects(
-        session=session, status=status, owner=owner, tag=tag, text=q, limit=limit, offset=offset
+        session=session, key=key, status=status, owner=owner, tag=tag, text=q, limit=limit, offset=offset
     )
     return ProspectList(total=total, items=[out(r) for r in rows])
 
@@ -155,17 +194,19 @@ def export_rows(rows: list[ProspectRow]) -> list[list[Any]]:
     return table
 
 
-@router.get("/export", summary="Export the (filtered) prospects as CSV or XLSX")
+@router.get("/export", summary="Export the team's (filtered) prospects as CSV or XLSX", responses=EXPORTED)
 def export(
     session: SessionDep,
-    _: Reader,
+    key: Viewer,
     format: Literal["csv", "xlsx"] = "csv",
     status: Status | None = None,
     owner: str | None = Query(default=None, max_length=100),
     tag: str | None = Query(default=None, max_length=50),
     q: str | None = Query(default=None, max_length=200),
 ) -> Response:
-    rows, _total = list_prospects(session=session, status=status, owner=owner, tag=tag, text=q, limit=1_000_000)
+    rows, _total = list_prospects(
+        session=session, key=key, status=status, owner=owner, tag=tag, text=q, limit=1_000_000
+    )
     table = export_rows(rows)
     if format == "csv":
         buf = io.StringIO()
@@ -189,27 +230,64 @@ def export(
     return xlsx_response(wb, "prospects.xlsx")
 
 
-@router.get("/{prospect_id}", response_model=ProspectOut)
-def get(prospect_id: ProspectId, session: SessionDep, _: Reader) -> ProspectOut:
-    return out(get_row(session, prospect_id))
+@router.api_route("/export", methods=["POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
+def export_is_read_only() -> Response:
+    # Without this, DELETE /prospects/export would reach DELETE /prospects/{id} and fail as a bad id.
+    raise ApiError(405, "only GET is allowed on /prospects/export", headers={"Allow": "GET"})
 
 
-@router.patch("/{prospect_id}", response_model=ProspectOut, summary="Move through the pipeline; owner, notes, tags")
-def patch(prospect_id: ProspectId, req: ProspectUpdate, session: SessionDep, key: Editor) -> ProspectOut:
-    row = get_row(session, prospect_id)
+@router.get("/{prospect_id}", response_model=ProspectOut, summary="A prospect, with its ETag")
+def get(prospect_id: ProspectId, session: SessionDep, key: Viewer, response: Response) -> ProspectOut:
+    return tagged(get_row(session, prospect_id, key), response)
+
+
+@router.patch(
+    "/{prospect_id}",
+    response_model=ProspectOut,
+    summary="Move through the pipeline; owner, notes, tags (send If-Match to be sure of what you change)",
+    responses={
+        409: error(409, "The status cannot move that way, or the prospect keeps changing"),
+        412: error(412, "The If-Match ETag is not the current one"),
+    },
+)
+def patch(
+    prospect_id: ProspectId,
+    req: ProspectUpdate,
+    session: SessionDep,
+    key: Editor,
+    response: Response,
+    if_match: IfMatch = None,
+) -> ProspectOut:
     # null clears the owner; for status, notes and tags it means "leave as is"
     changes = {k: v for k, v in req.model_dump(exclude_unset=True).items() if v is not None or k == "owner"}
+    for _ in range(ATTEMPTS):
+        row = get_row(session, prospect_id, key)
+        require_match(row, if_match)
+        try:
+            update_prospect(session=session, prospect=row, changes=changes, by_key=key.prefix)
+        except TransitionError as err:
+            raise ApiError(409, str(err), errors=[{"field": "status", "message": str(err)}]) from err
+        except StaleDataError:  # written by someone else since it was read: check again against what they wrote
+            session.rollback()
+            continue
+        return tagged(row, response)
+    raise ApiError(409, f"prospect {prospect_id} keeps changing under this write; read it again and retry")
+
+
+@router.delete(
+    "/{prospect_id}",
+    status_code=204,
+    summary="Delete a prospect (admin)",
+    responses={412: error(412, "The If-Match ETag is not the current one")},
+)
+def delete(prospect_id: ProspectId, session: SessionDep, key: Admin, if_match: IfMatch = None) -> Response:
+    row = get_row(session, prospect_id, key)
+    require_match(row, if_match)
+    session.delete(row)
     try:
-        update_prospect(session=session, prospect=row, changes=changes, by_key=key.prefix)
-    except TransitionError as err:
-        raise ApiError(409, str(err), errors=[{"field": "status", "message": str(err)}]) from err
-    return out(row)
-
-
-@router.delete("/{prospect_id}", status_code=204, summary="Delete a prospect (admin)")
-def delete(prospect_id: ProspectId, session: SessionDep, _: Admin) -> Response:
-    session.delete(get_row(session, prospect_id))
-    session.commit()
+        session.commit()
+    except StaleDataError as err:
+        raise ApiError(412, f"prospect {prospect_id} changed while it was being deleted; read it again") from err
     return Response(status_code=204)
 
 
@@ -218,9 +296,10 @@ def delete(prospect_id: ProspectId, session: SessionDep, _: Admin) -> Response:
     response_model=SnapshotInfo,
     status_code=201,
     summary="Rank the prospect again today and keep the result",
+    responses={409: error(409, "The prospect changed meanwhile")},
 )
-def resnapshot(prospect_id: ProspectId, m: MatcherDep, session: SessionDep, _: Editor) -> SnapshotInfo:
-    row = get_row(session, prospect_id)
+def resnapshot(prospect_id: ProspectId, m: MatcherDep, session: SessionDep, key: Editor) -> SnapshotInfo:
+    row = get_row(session, prospect_id, key)
     last = row.snapshots[-1] if row.snapshots else None
     top_k = len(last.ranking["matches"]) if last else 10
     snap = add_snapshot(
@@ -228,28 +307,36 @@ def resnapshot(prospect_id: ProspectId, m: MatcherDep, session: SessionDep, _: E
         prospect=row,
         ranking=run_match(m, request_of(row, last.preset if last else None, None, top_k)).to_dict(),
     )
-    session.commit()
+    try:
+        session.commit()
+    except StaleDataError as err:
+        raise ApiError(409, f"prospect {prospect_id} changed meanwhile; try again") from err
     return snapshot_info(snap)
 
 
 @router.get("/{prospect_id}/snapshots/{snapshot_id}", summary="The full ranking a prospect was shown")
-def snapshot(prospect_id: ProspectId, snapshot_id: SnapshotId, session: SessionDep, _: Reader) -> dict[str, Any]:
-    row = get_row(session, prospect_id)
+def snapshot(prospect_id: ProspectId, snapshot_id: SnapshotId, session: SessionDep, key: Viewer) -> dict[str, Any]:
+    row = get_row(session, prospect_id, key)
     snap = next((s for s in row.snapshots if s.id == snapshot_id), None)
     if snap is None:
         raise ApiError(404, f"prospect {prospect_id} has no snapshot {snapshot_id}")
     return snap.ranking
 
 
-@router.get("/{prospect_id}/changes", response_model=SnapshotDiff, summary="How the shortlist moved between snapshots")
+@router.get(
+    "/{prospect_id}/changes",
+    response_model=SnapshotDiff,
+    summary="How the shortlist moved between snapshots",
+    responses={409: error(409, "Fewer than two snapshots")},
+)
 def changes(
     prospect_id: ProspectId,
     session: SessionDep,
-    _: Reader,
+    key: Viewer,
     before: Annotated[int | None, Query(ge=1, le=ID_MAX)] = None,
     after: Annotated[int | None, Query(ge=1, le=ID_MAX)] = None,
 ) -> SnapshotDiff:
-    row = get_row(session, prospect_id)
+    row = get_row(session, prospect_id, key)
     snaps = {s.id: s for s in row.snapshots}
     if len(snaps) < 2 and (before is None or after is None):
         raise ApiError(409, "this prospect has fewer than two snapshots; POST /snapshots to add one")

@@ -44,7 +44,7 @@ def run_match(
     except OptionError as err:  # top_k beyond the candidates, bad weights …: the caller's input, said plainly
         raise ApiError(422, str(err), errors=[{"field": err.field, "message": str(err)}]) from err
     except ValueError as err:
-        raise ApiError(422, str(err)) from err
+        raise ApiError(422, str(err), errors=[{"field": "body", "message": str(err)}]) from err
 
 
 def ranking_response(ranking: Ranking) -> Response:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
+from pathlib import Path
 from typing import Any
 
-from .read import InputError
+from .read import NO_LIMITS, InputError, Limits, Table, read_table
+from .table import over_long
+
+SHOWN = 40  # columns named in an error message; a careless export can have thousands
 
 ALIASES: dict[str, list[str]] = {
     "name": ["公司名称", "企业名称", "名称", "公司", "企业", "name", "company", "companyname", "company_name"],
@@ -34,6 +38,11 @@ ALIASES: dict[str, list[str]] = {
 }
 
 
+def listing(present: list[str]) -> str:
+    more = f" … ({len(present):,} columns in all)" if len(present) > SHOWN else ""
+    return ", ".join(present[:SHOWN]) + more
+
+
 def _norm(h: str) -> str:
     return re.sub(r"[\s\ufeff（）()]", "", h).lower().replace("（", "(")
 
@@ -56,18 +65,49 @@ class Columns:
             flag = given.get(role)
             if flag:
                 if flag not in present:
-                    raise InputError(f"no column {flag!r}; the file has: {', '.join(present)}")
+                    raise InputError(f"no column {flag!r}; the file has: {listing(present)}")
                 found[role] = flag
                 continue
             found[role] = next((normed[_norm(a)] for a in aliases if _norm(a) in normed), None)
         if found["text"] is None:
             raise InputError(
                 "no description column (主营业务/经营范围/简介/description …); the file has: "
-                + ", ".join(present)
+                + listing(present)
                 + ". Name it with --text-col."
             )
         return cls(**found)  # type: ignore[arg-type]
 
+    @property
+    def used(self) -> list[str]:
+        return [c for c in dict.fromkeys(astuple(self)) if c is not None]
+
+
+def read_list(
+    path: Path, given: dict[str, str | None], name: str | None = None, limits: Limits = NO_LIMITS
+) -> tuple[Table, Columns]:
+    """The list with its named columns (the output keeps them, in order), at most MAX_KEPT of them beside the
+    columns in use; unnamed columns (a stray cell far to the right) are not read. The columns are found as soon as
+    the header is read."""
+    found: list[Columns] = []
+    kept: list[str] = []
+
+    def pick(present: list[str]) -> list[str]:
+        cols = Columns.find(present, given)
+        found.append(cols)
+        named = [c for c in dict.fromkeys(present) if c.strip()]
+        kept.extend(c for c in named if c in cols.used or len(kept) < MAX_KEPT)
+        return kept
+
+    table = read_table(path, pick, name, limits)
+    if found:
+        table.columns = kept
+    cols = found[0] if found else Columns.find(table.columns, given)
+    return over_long(table, cols.used), cols
+
+
+# Named input columns a list keeps for its output, beside those in use: a sheet is read column by column, so a
+# header of thousands of names costs only what its cells hold (empty cells are not kept).
+MAX_KEPT = 500
 
 _UNITS = {"亿": 1e8, "万": 1e4, "千": 1e3}
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..engine import Matcher
-from .columns import Columns
-from .read import Table, read_table
+from .columns import Columns, read_list
+from .read import NO_LIMITS, Limits, Table
 from .run import BatchOptions, Checkpoint, Runner, run_batch, signature
 from .store import MAX_ENTRIES, EmbeddingStore
 from .write import write_errors, write_output
@@ -43,10 +43,12 @@ class BatchResult:
         return (self.total - self.resumed) / self.seconds if self.seconds > 0 else 0.0
 
 
-def prepare_file(path: Path, given: dict[str, str | None]) -> Prepared:
-    """Read the list and find its columns; InputError says what is wrong with the file as a whole."""
-    table = read_table(path)
-    return Prepared(table, Columns.find(table.columns, given))
+def prepare_file(
+    path: Path, given: dict[str, str | None], name: str | None = None, limits: Limits = NO_LIMITS
+) -> Prepared:
+    """Read the list (only the columns in use) and find its columns; InputError says what is wrong with the file
+    as a whole. `name` is the file name to report when `path` is a stored copy."""
+    return Prepared(*read_list(path, given, name, limits))
 
 
 def score_file(

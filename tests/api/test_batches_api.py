@@ -5,23 +5,30 @@ from __future__ import annotations
 import csv
 import io
 import shutil
+import threading
 import time
+import zipfile
+from pathlib import Path
 
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine, event, select
 
+from api.batches import BatchWorker
 from api.config import Settings
 from api.db.models import BatchJob
 from api.main import create_app
 from matcher import Matcher
+from tests import badfiles
 
 V1 = "/api/v1"
 LIST = "企业名称,主营业务\n甲公司,人工晶体和角膜接触镜研发生产\n乙公司,\n丙公司,AAV基因治疗载体CDMO服务\n"
 
 
-def wait_done(client: TestClient, job_id: str, timeout: float = 120) -> dict:  # type: ignore[type-arg]
+def wait_done(client: TestClient, job_id: str, timeout: float = 120, headers: dict[str, str] | None = None) -> dict:  # type: ignore[type-arg]
     deadline = time.time() + timeout
     while time.time() < deadline:
-        job = client.get(f"{V1}/batches/{job_id}").json()
+        job = client.get(f"{V1}/batches/{job_id}", headers=headers).json()
+        assert "status" in job, job
         if job["status"] in ("done", "failed"):
             return job  # type: ignore[no-any-return]
         time.sleep(0.2)
@@ -33,6 +40,7 @@ def upload(client: TestClient, key: str, content: bytes, name: str = "list.csv",
 
 
 def test_upload_progress_and_downloads(client: TestClient, keys: dict[str, str]) -> None:
+    client.headers["X-API-Key"] = keys["viewer"]
     r = upload(client, keys["editor"], LIST.encode("gbk"), format="csv", top="2")
     assert r.status_code == 202, r.text
     job = wait_done(client, r.json()["id"])
@@ -48,6 +56,7 @@ def test_upload_progress_and_downloads(client: TestClient, keys: dict[str, str])
 
 
 def test_for_one_location_as_xlsx(client: TestClient, keys: dict[str, str]) -> None:
+    client.headers["X-API-Key"] = keys["viewer"]
     r = upload(client, keys["editor"], LIST.encode(), **{"for": "nansha", "format": "xlsx"})
     job = wait_done(client, r.json()["id"])
     assert job["status"] == "done"
@@ -64,13 +73,15 @@ def test_refusals(client: TestClient, keys: dict[str, str]) -> None:
     assert r.status_code == 422 and "the file has: 公司, 地址" in r.json()["message"]
     r = upload(client, keys["editor"], LIST.encode(), **{"for": "atlantis"})
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "for"
-    assert client.get(f"{V1}/batches/{'0' * 32}").status_code == 404
-    assert client.get(f"{V1}/batches/not-an-id").status_code == 422
+    h = {"X-API-Key": keys["viewer"]}
+    assert client.get(f"{V1}/batches/{'0' * 32}", headers=h).status_code == 404
+    assert client.get(f"{V1}/batches/not-an-id", headers=h).status_code == 422
 
 
 def test_an_interrupted_job_resumes_after_a_restart(
     client: TestClient, keys: dict[str, str], settings: Settings, engine_matcher: Matcher
 ) -> None:
+    client.headers["X-API-Key"] = keys["viewer"]
     r = upload(client, keys["editor"], LIST.encode())
     first = wait_done(client, r.json()["id"])
     # Make a copy of the job that looks cut short: status running, no results yet.
@@ -93,13 +104,14 @@ def test_an_interrupted_job_resumes_after_a_restart(
     dst.mkdir(parents=True)
     shutil.copy(src / "input.csv", dst / "input.csv")
     with TestClient(create_app(settings, matcher=engine_matcher)) as again:  # a restart
+        again.headers["X-API-Key"] = keys["viewer"]
         job = wait_done(again, "f" * 32)
         assert job["status"] == "done" and job["message"] == "resumed after a restart"
         assert job["scored_rows"] == 2 and job["error_rows"] == 1
         assert again.get(f"{V1}/batches/{'0' * 32}/result").status_code == 404
 
 
-def test_results_wait_until_done(client: TestClient) -> None:
+def test_results_wait_until_done(client: TestClient, keys: dict[str, str]) -> None:
     with client.app.state.sessions() as s:  # type: ignore[attr-defined]
         s.add(
             BatchJob(
@@ -107,5 +119,162 @@ def test_results_wait_until_done(client: TestClient) -> None:
             )
         )
         s.commit()
-    r = client.get(f"{V1}/batches/{'a' * 32}/result")
+    r = client.get(f"{V1}/batches/{'a' * 32}/result", headers={"X-API-Key": keys["viewer"]})
     assert r.status_code == 409 and "failed" in r.json()["message"]
+
+
+# --- issue 15 -------------------------------------------------------------------------------------------------
+
+
+def test_a_broken_workbook_is_refused_under_its_own_name(client: TestClient, keys: dict[str, str]) -> None:
+    r = upload(client, keys["editor"], b"PK\x03\x04 not a workbook", name="客户名单.xlsx")
+    assert r.status_code == 422 and "客户名单.xlsx" in r.json()["message"] and "input" not in r.json()["message"]
+
+
+def test_the_rows_are_read_by_the_worker_not_the_request(
+    client: TestClient, keys: dict[str, str], tmp_path: Path
+) -> None:
+    """The header is checked at once; a fault further down fails the job, under the uploaded file's name."""
+    path = badfiles.xlsx_many_rows(tmp_path / "l.xlsx", rows=50)
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    parts[sheet] = parts[sheet].replace(b"</sheetData>", b"<row><c><v>1</v></row></sheetData>")  # unclosed <c>
+    with zipfile.ZipFile(path, "w") as z:
+        for n, b in parts.items():
+            z.writestr(n, b)
+    r = upload(client, keys["editor"], path.read_bytes(), name="名单.xlsx")
+    assert r.status_code == 202, r.text
+    job = wait_done(client, r.json()["id"], headers={"X-API-Key": keys["viewer"]})
+    assert job["status"] == "failed" and "名单.xlsx is not a readable .xlsx workbook" in job["message"]
+    assert "input" not in job["message"] and "Error:" not in job["message"].split("(")[0]
+
+
+def scored(client: TestClient, keys: dict[str, str], content: bytes, name: str) -> dict:  # type: ignore[type-arg]
+    r = upload(client, keys["editor"], content, name=name)
+    assert r.status_code == 202, r.text
+    return wait_done(client, r.json()["id"], headers={"X-API-Key": keys["viewer"]})
+
+
+def test_the_bad_file_set_leaves_the_service_working(client: TestClient, keys: dict[str, str], tmp_path: Path) -> None:
+    h = {"X-API-Key": keys["viewer"]}
+    job = scored(client, keys, badfiles.xlsx_stray_column(tmp_path / "a.xlsx", rows=200).read_bytes(), "a.xlsx")
+    assert (job["status"], job["total_rows"], job["scored_rows"]) == ("done", 200, 200)
+    shared = badfiles.xlsx_huge_shared_strings(tmp_path / "b.xlsx", strings=4, size=2_000_000)
+    job = scored(client, keys, shared.read_bytes(), "b.xlsx")
+    assert (job["status"], job["scored_rows"]) == ("done", 4)
+    wide = badfiles.csv_wide(tmp_path / "c.csv", rows=100, columns=10_000)
+    job = scored(client, keys, wide.read_bytes(), "c.csv")
+    assert (job["status"], job["scored_rows"]) == ("done", 100)
+    quote = badfiles.csv_unclosed_quote(tmp_path / "d.csv", rows=100, at=6)
+    job = scored(client, keys, quote.read_bytes(), "d.csv")
+    assert (job["status"], job["total_rows"], job["scored_rows"], job["error_rows"]) == ("done", 100, 99, 1)
+    raw = client.get(f"{V1}/batches/{job['id']}/errors", headers=h).content.decode("utf-8-sig")
+    errors = list(csv.DictReader(io.StringIO(raw)))
+    assert [e["row"] for e in errors] == ["7"] and "quote" in errors[0]["reason"]
+    mixed, at = badfiles.csv_mixed_encoding(tmp_path / "e.csv")
+    r = upload(client, keys["editor"], mixed.read_bytes(), name="e.csv")
+    assert r.status_code == 422 and f"UTF-8 up to byte {at}" in r.json()["message"]
+    assert client.post(f"{V1}/match", json={"description": "疫苗"}).status_code == 200
+    assert client.get(f"{V1}/health").json()["status"] == "ok"
+
+
+def test_lists_over_the_row_limit_fail_with_the_reason(
+    settings: Settings, engine_matcher: Matcher, keys: dict[str, str], tmp_path: Path
+) -> None:
+    small = settings.model_copy(update={"max_upload_rows": 40})
+    with TestClient(create_app(small, matcher=engine_matcher)) as c:
+        path = badfiles.xlsx_many_rows(tmp_path / "l.xlsx", rows=41)
+        job = scored(c, keys, path.read_bytes(), "l.xlsx")
+        assert job["status"] == "failed" and job["message"].startswith("l.xlsx has more than 40 rows")
+    tight = settings.model_copy(update={"max_unpacked_bytes": 1000})
+    with TestClient(create_app(tight, matcher=engine_matcher)) as c:
+        r = upload(c, keys["editor"], path.read_bytes(), name="l.xlsx")  # refused while reading the header
+        assert r.status_code == 422 and "l.xlsx: xl/worksheets/sheet1.xml unpacks to" in r.json()["message"]
+
+
+def claim_together(workers: list[BatchWorker], engine: Engine) -> list[str | None]:
+    """Each worker claims once, from its own thread; both have read the queue before either claims (a barrier
+    holds each after its first SELECT on the jobs)."""
+    barrier = threading.Barrier(len(workers), timeout=10)
+    held = threading.local()
+
+    def after_select(conn, cursor, statement, *rest) -> None:  # type: ignore[no-untyped-def]
+        if statement.lstrip().upper().startswith("SELECT") and "batch_jobs" in statement and not held.__dict__:
+            held.done = True
+            barrier.wait()
+
+    claimed: list[str | None] = []
+    threads = [threading.Thread(target=lambda w=w: claimed.append(w.claim())) for w in workers]
+    event.listen(engine, "after_cursor_execute", after_select)
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        event.remove(engine, "after_cursor_execute", after_select)
+    return claimed
+
+
+def test_two_workers_never_claim_one_job(client: TestClient, settings: Settings, engine_matcher: Matcher) -> None:
+    sessions = client.app.state.sessions  # type: ignore[attr-defined]
+    client.app.state.batch_worker.stop()  # type: ignore[attr-defined]
+    workers = [BatchWorker(sessions, engine_matcher, settings.var_dir, settings.cache_dir, 10) for _ in range(2)]
+    for rnd in range(20):
+        with sessions() as s:
+            for i in range(2):
+                s.add(BatchJob(id=f"{rnd:02d}{i:030d}", status="queued", filename="x.csv", options={}, message=""))
+            s.commit()
+        claimed = claim_together(workers, sessions.kw["bind"])
+        assert len(claimed) == 2 and None not in claimed and len(set(claimed)) == 2, claimed
+        with sessions() as s:
+            running = s.scalars(select(BatchJob).where(BatchJob.status == "running")).all()
+            assert len(running) == 2 and len({j.worker for j in running}) == 2
+            for j in running:
+                j.status = "done"
+            s.commit()
+
+
+def test_a_running_job_is_taken_over_only_from_a_process_that_is_gone() -> None:
+    import datetime as dt
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    from api.batches import BOOT, LEASE
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    host, now = socket.gethostname(), dt.datetime.now(dt.UTC)
+
+    def job(worker: str | None, quiet: dt.timedelta = dt.timedelta(0)) -> BatchJob:
+        return BatchJob(id="x", status="running", worker=worker, updated_at=now - quiet)
+
+    assert BatchWorker.abandoned(job(f"{host}:{gone.stdout.strip()}:abc.1"))  # its process has exited
+    assert BatchWorker.abandoned(job(f"{host}:{os.getpid()}:{'0' * 12}.1"))  # an earlier process with our pid
+    assert not BatchWorker.abandoned(job(f"{host}:{os.getpid()}:{BOOT}.7"))  # another worker of this process
+    assert not BatchWorker.abandoned(job(f"{host}:1:{BOOT}.1"))  # a live process on this host
+    assert not BatchWorker.abandoned(job("elsewhere:123:abc.1", LEASE / 2))  # another host, reporting progress
+    assert BatchWorker.abandoned(job("elsewhere:123:abc.1", LEASE * 2))  # another host, silent too long
+    assert BatchWorker.abandoned(job(None))  # from before workers were named
+
+
+def test_a_stopping_server_puts_its_running_job_back_in_the_queue(
+    settings: Settings, fake_matcher: Matcher, keys: dict[str, str], tmp_path: Path
+) -> None:
+    from matcher.batch.synth import descriptions, write_csv
+
+    path = tmp_path / "list.csv"
+    write_csv(path, descriptions(fake_matcher.kb.taxonomy, 800, seed=3))  # a few chunks of 256
+    with TestClient(create_app(settings, matcher=fake_matcher)) as c:
+        job_id = upload(c, keys["editor"], path.read_bytes()).json()["id"]
+        h = {"X-API-Key": keys["viewer"]}
+        while c.get(f"{V1}/batches/{job_id}", headers=h).json()["done_rows"] == 0:
+            time.sleep(0.05)
+    with TestClient(create_app(settings, matcher=fake_matcher)) as again:
+        with again.app.state.sessions() as s:  # type: ignore[attr-defined]
+            job = s.get(BatchJob, job_id)
+            assert job is not None and job.message == "resumed after a restart", (job.status, job.done_rows)
+        done = wait_done(again, job_id, headers=h)
+        assert (done["status"], done["scored_rows"] + done["error_rows"]) == ("done", 800)
