@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ...sectors import grouped
 from ..base import KnowledgeBase
-from ..models import ALL_SECTORS
+from ..models import ALL_SECTORS, USABLE_MODALITIES
 from ..sections import Part, leaf_paths, squash
 from . import fields, wording
 from .check import check_policy
@@ -58,15 +58,13 @@ class Extractor:
         self.models = models or train(kb, exclude)
         self.places = PlaceFinder(kb)
         tax = kb.taxonomy
-        self._sectors, self._sector_owner = grouped(
-            [(sid, [s.zh, *s.synonyms_zh, *s.synonyms_en]) for sid, s in tax.sectors.items()]
-        )
         self._needs, self._need_owner = grouped([(n.id, [*n.synonyms_zh]) for n in tax.needs])
         self.kind_needs = {k.id: list(k.needs) for k in tax.incentive_kinds}
 
     def sectors(self, sample: Sample) -> tuple[list[str], float]:
-        """Sub-sectors whose names or synonyms the text uses, unless the classifier reads it as sector-neutral."""
-        hits = list(dict.fromkeys(self._sector_owner[i] for i in self._sectors.found(sample.text)))
+        """Sectors whose names or synonyms the text uses (lifted to their domain where the curators read the term
+        so), unless the classifier reads the text as sector-neutral."""
+        hits = self.models.sector_terms.sectors(sample.text)
         neutral = self.models.all_sectors.predict([sample])[0]
         if not hits or neutral.label == "all":
             return [ALL_SECTORS], neutral.confidence if neutral.label == "all" else 0.4
@@ -93,7 +91,7 @@ class Extractor:
         chosen = [(u, p) for u, p in zip(units, probs, strict=True) if p >= options.threshold]
         samples = [Sample(u.text, u.context) for u, _ in chosen]
         kinds = self.models.kind.predict(samples) if samples else []
-        modalities = self.models.modality_of(samples, [k.label for k in kinds])
+        modalities = self.models.modality.predict(samples) if samples else []
         progress("fields", 0.6)
         leads = _leads(seg)
         taken = set(self.kb.measures)
@@ -133,6 +131,9 @@ class Extractor:
         place = self.places.propose(unit.text, unit.context, issuer)
         sectors, sector_conf = self.sectors(Sample(unit.text, unit.context))
         amounts = fields.amounts(unit.text)
+        if any(a.role == "benefit" for a in amounts) and modality.label != "offer":
+            # The measure model's rule: a benefit (what a company gets) belongs to an offer.
+            modality = Prediction("offer", min(modality.confidence, 0.5))
         conditions = fields.conditions(unit.text)
         valid = fields.validity(unit.text)
         known = place.location in self.kb.locations
@@ -173,7 +174,7 @@ class Extractor:
             kind=kind,
             modality=modality.label,
             sectors=sectors,
-            needs=self.needs(unit.text, kind),
+            needs=self.needs(unit.text, kind) if modality.label in USABLE_MODALITIES else [],
             title_zh=wording.title_zh(unit.text),
             title_en=wording.title_en(kind, self.kb.taxonomy, sectors),
             offer_zh=wording.offer_zh(unit.text, place_zh),
