@@ -265,7 +265,7 @@ def withdraw_document(
         "id": doc_id,
         "title": source.title,
         "file": source.file,
-        "withdrawn": (when or dt.date.today()).isoformat(),
+        "withdrawn": when or dt.date.today(),
         "by": by,
         "reason": reason.strip(),
         "measures": sum(change.removed.values()),
