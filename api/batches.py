@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,7 @@ class BatchWorker:
     ):
         self.sessions, self.matcher, self.var_dir, self.cache_dir = sessions, matcher, var_dir, cache_dir
         self.cache_max = cache_max
+        self.current: Callable[[], Matcher] | None = None  # the newest knowledge base's engine, checked per job
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="batch-worker", daemon=True)
@@ -104,9 +106,8 @@ class BatchWorker:
                         s2.commit()
 
             bo = BatchOptions(top=opts["top"], location=opts.get("location"), preset=opts.get("preset"))
-            res = score_file(
-                self.matcher, src, prepared, out, err, bo, self.cache_dir, progress, cache_max=self.cache_max
-            )
+            matcher = self.current() if self.current is not None else self.matcher
+            res = score_file(matcher, src, prepared, out, err, bo, self.cache_dir, progress, cache_max=self.cache_max)
             with self.sessions() as s:
                 job = s.get(BatchJob, job_id)
                 assert job is not None
