@@ -16,6 +16,9 @@ from matcher.kb.models import Measure
 from matcher.kb.sections import Part, parse_sections, squash
 
 LOW = 0.5  # a field proposed with less confidence than this is flagged for the reviewer
+# The machine's decisions a reviewer checks first (as `matcher kb extract` counts them); the titles and offers
+# are drafts to rewrite in any case, so their low confidence flags nothing.
+CHECKED = ("quote", "kind", "modality", "sectors", "location", "amounts", "conditions", "valid")
 EDITABLE = (
     "location",
     "id",
@@ -52,7 +55,7 @@ class Span:
 
 
 def low_fields(confidence: dict[str, float]) -> list[str]:
-    return sorted(k for k, v in confidence.items() if isinstance(v, int | float) and v < LOW)
+    return [k for k in CHECKED if isinstance(confidence.get(k), int | float) and confidence[k] < LOW]
 
 
 def section_at(text: str, parts: Sequence[dict[str, Any]], start: int) -> str:

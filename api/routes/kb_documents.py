@@ -8,7 +8,7 @@ import re
 import shutil
 import uuid
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
 from fastapi import Path as PathParam
@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from matcher.kb.extract import ExtractError, read_bytes
 from matcher.kb.extract.check import check_policy
 from matcher.kb.extract.segment import segment
-from matcher.kb.models import Level, Location
+from matcher.kb.models import ALL_SECTORS, Level, Location, Modality
 
 from ..db.kb import KbIngest, KbProposal
 from ..deps import Admin, Editor, MatcherDep, Reader, SessionDep, SettingsDep
@@ -203,6 +203,24 @@ def upload(
     session.commit()
     request.app.state.ingest_worker.notify()
     return ingest_out(session, job)
+
+
+@router.get("/vocabulary", summary="What a measure's fields may hold: kinds, modalities, sectors, needs, places")
+def vocabulary(m: MatcherDep, _: Reader) -> dict[str, Any]:
+    tax = m.kb.taxonomy
+    return {
+        "kinds": [{"id": k.id, "zh": k.zh, "en": k.en} for k in tax.incentive_kinds],
+        "modalities": list(get_args(Modality)),
+        "needs": [{"id": n.id, "zh": n.zh, "en": n.en} for n in tax.needs],
+        "sectors": [{"id": ALL_SECTORS, "zh": "全部（不限细分领域）", "en": "All (sector-neutral)", "domain": None}]
+        + [{"id": d.id, "zh": d.zh, "en": d.en, "domain": None} for d in tax.domains]
+        + [{"id": x.id, "zh": x.zh, "en": x.en, "domain": d.id} for d in tax.domains for x in d.sectors],
+        "locations": [
+            {"id": loc.id, "name_zh": loc.name_zh, "name_en": loc.name_en, "level": loc.level, "parent": loc.parent}
+            for loc in m.kb.locations.values()
+        ],
+        "documents": sorted(m.kb.sources),
+    }
 
 
 @router.get("/documents", response_model=list[IngestOut], summary="Uploaded documents, newest first")
