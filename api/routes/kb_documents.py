@@ -323,7 +323,14 @@ def new_places(
             "aliases": p.aliases,
             "coordinates": {"lat": p.lat, "lon": p.lon, "precision": p.precision},
         }
-        Location.model_validate({**loc, "measures": []})
+        try:
+            Location.model_validate({**loc, "measures": []})
+        except ValidationError as err:
+            raise ApiError(
+                422,
+                f"{p.id}: {err.errors()[0]['msg']}",
+                errors=[{"field": p.id, "message": str(err.errors()[0]["msg"])}],
+            ) from err
         rows.append(loc)
     job.new_locations = rows
     session.commit()

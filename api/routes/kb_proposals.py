@@ -98,14 +98,38 @@ def one(ingest_id: IngestId, proposal_id: int, session: SessionDep, _: Reader) -
     return proposal_out(get_row(session, get_ingest(session, ingest_id), proposal_id))
 
 
-class Edit(BaseModel):
-    """Fields to change (any of the measure's fields, `location`, or `quote`, which must stay verbatim), and the
-    decision."""
+class Changes(BaseModel):
+    """Fields of a proposal to change; `quote` must stay verbatim in the document (shorten it, or move it)."""
 
     model_config = {"extra": "forbid"}
 
-    changes: dict[str, Any] = Field(default_factory=dict, description=f"Any of: {', '.join(EDITABLE)}")
+    location: str | None = Field(default=None, max_length=80)
+    id: str | None = Field(default=None, max_length=120)
+    kind: str | None = Field(default=None, max_length=40)
+    modality: str | None = Field(default=None, max_length=20)
+    sectors: list[str] | None = Field(default=None, max_length=60)
+    needs: list[str] | None = Field(default=None, max_length=30)
+    title_zh: str | None = Field(default=None, max_length=200)
+    title_en: str | None = Field(default=None, max_length=300)
+    offer_zh: str | None = Field(default=None, max_length=2000)
+    offer_en: str | None = Field(default=None, max_length=3000)
+    conditions: list[dict[str, Any]] | None = Field(default=None, max_length=30)
+    amounts: list[dict[str, Any]] | None = Field(default=None, max_length=30)
+    valid: dict[str, Any] | None = None
+    lead: str | None = Field(default=None, max_length=200)
+    quote: str | None = Field(default=None, max_length=5000)
+
+
+class Edit(BaseModel):
+    """Fields to change, and the decision."""
+
+    model_config = {"extra": "forbid"}
+
+    changes: Changes = Field(default_factory=Changes, description=f"Any of: {', '.join(EDITABLE)}")
     status: ProposalStatus | None = None
+
+    def changed(self) -> dict[str, Any]:
+        return self.changes.model_dump(exclude_unset=True)
 
 
 def _apply(kb: KnowledgeBase, job: KbIngest, p: KbProposal, changes: dict[str, Any]) -> None:
@@ -128,7 +152,7 @@ def patch(
 ) -> ProposalOut:
     job = get_ingest(session, ingest_id, reviewing=True)
     p = get_row(session, job, proposal_id)
-    _apply(m.kb, job, p, req.changes)
+    _apply(m.kb, job, p, req.changed())
     _mark(p, key, req.status)
     session.commit()
     return proposal_out(p)
@@ -140,7 +164,7 @@ def accept(
 ) -> ProposalOut:
     job = get_ingest(session, ingest_id, reviewing=True)
     p = get_row(session, job, proposal_id)
-    _apply(m.kb, job, p, req.changes if req else {})
+    _apply(m.kb, job, p, req.changed() if req else {})
     _mark(p, key, "accepted")
     session.commit()
     return proposal_out(p)

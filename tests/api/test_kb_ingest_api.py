@@ -110,6 +110,8 @@ def test_upload_review_import_and_withdraw(kb_client: TestClient, scratch: Path)
     url = f"{doc}/proposals/{sub['id']}"
     r = c.patch(url, json={"changes": {"kind": "no-such-kind"}}, headers=editor)
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "kind"
+    r = c.patch(url, json={"changes": {"sectors": 5, "colour": "red"}}, headers=editor)
+    assert r.status_code == 422 and {e["field"] for e in r.json()["errors"]} == {"changes.sectors", "changes.colour"}
     r = c.patch(url, json={"changes": {"quote": "给予补贴最高600万元"}}, headers=editor)
     assert r.status_code == 422 and r.json()["errors"] == [
         {"field": "quote", "message": "not verbatim in the document's text"}
