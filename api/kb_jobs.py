@@ -145,7 +145,7 @@ class IngestWorker:
         t0 = time.perf_counter()
         report = self._progress(job_id)
         try:
-            kb = self.live.matcher.kb
+            kb = self.live.current().kb  # the newest, should another process have changed it
             report("train", 0.02)
             extractor = self.extractor(kb)
             doc = read_bytes(path.read_bytes(), filename)

@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from matcher.engine import Matcher
@@ -45,13 +46,23 @@ def build(old: Matcher, cache_dir: Path | None) -> Matcher:
     )
 
 
-def _state(session: Session) -> KbState:
-    row = session.get(KbState, 1)
-    if row is None:
-        row = KbState(id=1, version=0, kb_hash="")
-        session.add(row)
-        session.flush()
-    return row
+def ensure_state(sessions: sessionmaker[Session], kb_hash: str) -> int:
+    """The version row, created by the first process to start (several may race to it); its version."""
+    for _ in range(3):
+        with sessions() as s:
+            row = s.get(KbState, 1)
+            if row is not None:
+                if not row.kb_hash:
+                    row.kb_hash = kb_hash
+                    s.commit()
+                return row.version
+            s.add(KbState(id=1, version=0, kb_hash=kb_hash))
+            try:
+                s.commit()
+                return 0
+            except IntegrityError:  # another process created it first
+                s.rollback()
+    raise RuntimeError("the knowledge-base version row could not be created")
 
 
 class LiveKB:
@@ -69,12 +80,7 @@ class LiveKB:
         self._lock = threading.Lock()
         self._failed_at = 0.0
         self.me = f"{socket.gethostname()}:{os.getpid()}:{id(self)}"
-        with sessions() as s:
-            row = _state(s)
-            if not row.kb_hash:
-                row.kb_hash = matcher.kb.content_hash
-            self.version = row.version
-            s.commit()
+        self.version = ensure_state(sessions, matcher.kb.content_hash)
 
     @property
     def matcher(self) -> Matcher:
@@ -88,7 +94,11 @@ class LiveKB:
 
     def current(self) -> Matcher:
         """The Matcher for the newest knowledge base, rebuilt here first if another process changed it."""
-        version, _ = self.version_now()
+        try:
+            version, _ = self.version_now()
+        except SQLAlchemyError as exc:  # the database is away: keep answering from the knowledge base we have
+            log.error("knowledge-base version unknown (%s); serving version %s", type(exc).__name__, self.version)
+            return self._matcher
         if version != self.version and time.monotonic() - self._failed_at > RETRY_AFTER:
             self._reload(version)
         return self._matcher
@@ -121,10 +131,9 @@ class LiveKB:
     def writing(self) -> Iterator[Callable[[str], int]]:
         """Hold the writer mark while the knowledge base's files change; yields `done(kb_hash) -> version`, to call
         once the files are written: it raises the version in the same transaction that clears the mark."""
+        ensure_state(self.sessions, self._matcher.kb.content_hash)
         with self.sessions() as s:
             cutoff = now() - STALE_WRITER
-            _state(s)
-            s.commit()
             took = s.execute(
                 update(KbState)
                 .where(KbState.id == 1)

@@ -10,11 +10,14 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine
+import pytest
+from sqlalchemy import create_engine, func, select
+from sqlalchemy.exc import OperationalError
 
-from api.db.kb import KbIngest
+from api.db.kb import KbIngest, KbState
 from api.db.session import session_factory
 from api.kb_jobs import IngestWorker
+from matcher import Matcher
 from tests.fakes import HashEncoder
 
 from .kb_helpers import V1, app_client, make_keys, matcher_over, scratch_data
@@ -98,4 +101,33 @@ def test_one_process_claims_an_extraction(db_url: str, tmp_path: Path) -> None:
     with sessions() as s:
         row = s.get(KbIngest, job_id)
         assert row is not None and row.status == "running"
+    engine.dispose()
+
+
+def test_the_version_row_is_made_once_and_a_lost_database_keeps_the_knowledge_base(
+    db_url: str, tmp_path: Path, fake_matcher: Matcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from api.db.session import migrate
+    from api.kb_live import LiveKB, ensure_state
+
+    migrate(db_url)
+    engine = create_engine(db_url)
+    sessions = session_factory(engine)
+    versions: list[int] = []
+    threads = [threading.Thread(target=lambda: versions.append(ensure_state(sessions, "h"))) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert versions == [0, 0, 0, 0]
+    with sessions() as s:
+        assert s.scalar(select(func.count()).select_from(KbState)) == 1
+
+    live = LiveKB(sessions, fake_matcher, lambda old: old)
+
+    def away() -> tuple[int, str | None]:
+        raise OperationalError("SELECT", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(live, "version_now", away)
+    assert live.current() is fake_matcher
     engine.dispose()
