@@ -16,7 +16,7 @@ from matcher.engine import Matcher
 from matcher.kb.base import Issue
 from matcher.kb.documents import DocumentChange, add_document, withdraw_document
 
-from ..db.kb import KbEvent, KbEventProspect, KbIngest
+from ..db.kb import KbEvent, KbEventProspect
 from ..db.models import ApiKey, ProspectRow
 from ..deps import Admin, MatcherDep, Reader, SessionDep
 from ..errors import ApiError
@@ -277,4 +277,4 @@ def change(event_id: int, session: SessionDep, _: Reader) -> ChangeOut:
     return change_out(session, e)
 
 
-__all__ = ["KbIngest", "router"]
+__all__ = ["router"]

@@ -10,7 +10,7 @@ import uuid
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 
-from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
+from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 from fastapi import Path as PathParam
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import func, select
@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from matcher.kb.extract import ExtractError, read_bytes
 from matcher.kb.extract.check import check_policy
 from matcher.kb.extract.segment import segment
-from matcher.kb.models import ALL_SECTORS, Level, Location, Modality
+from matcher.kb.models import ALL_SECTORS, Level, Location, Modality, Period
 
 from ..db.kb import KbIngest, KbProposal
 from ..deps import Admin, Editor, MatcherDep, Reader, SessionDep, SettingsDep
@@ -267,8 +267,6 @@ def edit_manifest(
             errors=[{"field": "location", "message": "unknown location"}],
         )
     if "period" in changes:
-        from matcher.kb.models import Period
-
         try:
             changes["period"] = Period.model_validate(changes["period"]).model_dump(mode="json")
         except ValidationError as err:
@@ -350,4 +348,4 @@ def discard(ingest_id: IngestId, session: SessionDep, settings: SettingsDep, _: 
     return Response(status_code=204)
 
 
-__all__ = ["ACTIVE", "IngestDetail", "IngestOut", "Query", "detail", "get_ingest", "router"]
+__all__ = ["ACTIVE", "IngestDetail", "IngestOut", "detail", "get_ingest", "router"]
