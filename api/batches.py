@@ -10,6 +10,7 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -81,6 +82,7 @@ class BatchWorker:
         self.sessions, self.matcher, self.var_dir, self.cache_dir = sessions, matcher, var_dir, cache_dir
         self.cache_max, self.limits, self.health = cache_max, limits or Limits(), health or Health()
         self.me = f"{socket.gethostname()}:{os.getpid()}:{BOOT}.{next(WORKERS)}"[-120:]
+        self.current: Callable[[], Matcher] | None = None  # the newest knowledge base's engine, checked per job
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="batch-worker", daemon=True)
@@ -202,9 +204,8 @@ class BatchWorker:
                         s2.commit()
 
             bo = BatchOptions(top=opts["top"], location=opts.get("location"), preset=opts.get("preset"))
-            res = score_file(
-                self.matcher, src, prepared, out, err, bo, self.cache_dir, progress, cache_max=self.cache_max
-            )
+            matcher = self.current() if self.current is not None else self.matcher
+            res = score_file(matcher, src, prepared, out, err, bo, self.cache_dir, progress, cache_max=self.cache_max)
             with self.sessions() as s:
                 job = self._mine(s, job_id)
                 if job is not None:

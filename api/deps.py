@@ -31,7 +31,8 @@ def get_settings(request: Request) -> Settings:
 
 
 def get_matcher(request: Request) -> Matcher:
-    m: Matcher = request.app.state.matcher
+    """The newest knowledge base's engine: rebuilt here first if another process imported or withdrew a document."""
+    m: Matcher = request.app.state.kb_live.current()
     return m
 
 

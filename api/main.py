@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -19,9 +19,26 @@ from .batches import BatchWorker
 from .config import Settings
 from .db.session import make_engine, migrate, session_factory
 from .health import Health
+from .kb_jobs import IngestWorker
+from .kb_live import LiveKB, build
 from .leader import Leader, one_at_a_time
 from .middleware import AccessLog, BodyLimit
-from .routes import batches, library, meta, page, parks, places, prospects, ranking, shortlist, whoami
+from .routes import (
+    batches,
+    kb_changes,
+    kb_documents,
+    kb_pages,
+    kb_proposals,
+    library,
+    meta,
+    page,
+    parks,
+    places,
+    prospects,
+    ranking,
+    shortlist,
+    whoami,
+)
 from .routes.batches import upload_limits
 
 PREFIX = "/api/v1"
@@ -50,12 +67,20 @@ def create_app(settings: Settings | None = None, matcher: Matcher | None = None)
             upload_limits(settings),
             app.state.health,
         )
-        # With several server processes (`matcher serve --workers N`) one of them runs the jobs: the others only
-        # queue them, and the runner picks them up within its polling interval.
+        # The served knowledge base follows imports and withdrawals made by any process (api/kb_live.py).
+        app.state.rebuild = lambda old: build(old, settings.cache_dir)
+        app.state.kb_live = LiveKB(app.state.sessions, app.state.matcher, app.state.rebuild, on_swap=_follow(app))
+        app.state.batch_worker.current = app.state.kb_live.current
+        app.state.ingest_worker = IngestWorker(app.state.sessions, app.state.kb_live, settings.var_dir)
+        # With several server processes (`matcher serve --workers N`) one of them runs the batch jobs: the others
+        # only queue them, and the runner picks them up within its polling interval. Extraction jobs are claimed
+        # atomically, so every process may run them.
         leader = Leader(settings.var_dir / "batch-worker.lock")
         if leader.held:
             app.state.batch_worker.start()
+        app.state.ingest_worker.start()
         yield
+        app.state.ingest_worker.stop()
         if leader.held:
             app.state.batch_worker.stop()
         leader.release()
@@ -76,8 +101,10 @@ def create_app(settings: Settings | None = None, matcher: Matcher | None = None)
     errors.install(app)
     openapi.install(app)
     routers = (ranking.router, shortlist.router, parks.router, places.router, library.router, prospects.router)
-    for r in (*routers, batches.router, meta.router, whoami.router, page.router):
+    kb = (kb_documents.router, kb_proposals.router, kb_changes.router)
+    for r in (*routers, batches.router, *kb, meta.router, whoami.router, page.router):
         app.include_router(r, prefix=PREFIX)
+    app.include_router(kb_pages.page)
     app.include_router(page.page)
     app.mount("/static", StaticFiles(directory=page.STATIC), name="static")
     if settings.cors_origins:
@@ -88,9 +115,19 @@ def create_app(settings: Settings | None = None, matcher: Matcher | None = None)
             allow_headers=["*"],
             expose_headers=["ETag"],
         )
-    app.add_middleware(
-        BodyLimit, max_bytes=settings.max_body_bytes, larger={f"{PREFIX}/batches": settings.max_upload_bytes}
-    )
+    # A policy document over the extractor's limit still reaches it, so that its size is named in the refusal.
+    uploads = {
+        f"{PREFIX}/batches": settings.max_upload_bytes,
+        f"{PREFIX}/kb/documents": max(settings.max_upload_bytes, 64 << 20),
+    }
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, larger=uploads)
     app.add_middleware(AccessLog)
     logging.getLogger("api.access").setLevel(logging.INFO)
     return app
+
+
+def _follow(app: FastAPI) -> Callable[[Matcher], None]:
+    def swap(fresh: Matcher) -> None:
+        app.state.matcher = fresh
+
+    return swap

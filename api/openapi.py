@@ -28,6 +28,12 @@ def error(status: int, description: str | None = None) -> dict[str, Any]:
     return {"description": description or WHY[status], "content": {"application/json": {"schema": ERROR_REF}}}
 
 
+# For the knowledge-base review routes, which refuse what the document's or proposal's state does not allow.
+CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: error(409, "The document or proposal is not in a state that allows this; the message says why")
+}
+
+
 def vocabularies(m: Matcher) -> dict[str, list[str]]:
     """Schema names of string fields whose values come from the knowledge base, with the values allowed."""
     tax = m.kb.taxonomy

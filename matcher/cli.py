@@ -13,11 +13,10 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .cli_extract import extract, extract_eval
+from .cli_extract import extract, extract_eval, import_, withdraw
 from .cli_options import CACHE, DATA, ENCODER, LEVEL, PRESET
 from .config import MatcherConfig
 from .kb import KBError, default_data_dir, load_kb
-from .kb.imports import import_measures
 from .kb.load import check_kb, read_kb
 from .kb.models import STAGES
 from .kb.stats import format_stats, kb_stats
@@ -112,23 +111,8 @@ def stats(data_dir: Path, as_json: bool) -> None:
 
 kb.add_command(extract)
 kb.add_command(extract_eval)
-
-
-@kb.command(name="import")
-@DATA
-@click.argument("staging", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--dry-run", is_flag=True, help="Check only; write nothing.")
-def import_(data_dir: Path, staging: Path, dry_run: bool) -> None:
-    """Add the measures in STAGING (YAML list, each with `location`) to the location files."""
-    res = import_measures(data_dir, staging, dry_run=dry_run)
-    if res.issues:
-        for i in res.issues:
-            click.echo(str(i), err=True)
-        click.echo(f"{len(res.issues)} problem(s); nothing written", err=True)
-        sys.exit(1)
-    added = ", ".join(f"{k} +{n}" for k, n in res.added.most_common())
-    verb = "would add" if dry_run else "added"
-    click.echo(f"{verb} {sum(res.added.values())} measures: {added}")
+kb.add_command(import_)
+kb.add_command(withdraw)
 
 
 def _weights(value: str | None) -> dict[str, float] | None:

@@ -1,7 +1,8 @@
-"""Command line for policy ingestion: `matcher kb extract` and `matcher kb extract-eval`."""
+"""Command line for policy ingestion: `matcher kb extract`, `extract-eval`, `import` and `withdraw`."""
 
 from __future__ import annotations
 
+import getpass
 import sys
 import time
 from pathlib import Path
@@ -91,3 +92,96 @@ def extract_eval(data_dir: Path, docs: tuple[str, ...]) -> None:
     click.echo(format_report(report))
     if any(ok is False for ok in report.passed().values()):
         sys.exit(1)
+
+
+def _refused(issues: list[object]) -> None:
+    for i in issues:
+        click.echo(str(i), err=True)
+    click.echo(f"{len(issues)} problem(s); nothing written", err=True)
+    sys.exit(1)
+
+
+@click.command(name="import")
+@DATA
+@click.argument("staging", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--manifest",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The reviewed manifest entry (default: STEM.manifest.yaml beside STAGING, when there is one).",
+)
+@click.option(
+    "--text",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The document's extracted text (default: the file the entry names, beside STAGING).",
+)
+@click.option("--dry-run", is_flag=True, help="Check only; write nothing.")
+def import_(data_dir: Path, staging: Path, manifest: Path | None, text: Path | None, dry_run: bool) -> None:
+    """Add the reviewed measures in STAGING (a YAML list, each with `location`; `review.status: rejected` items
+    are skipped). With a manifest entry for a new document, its text and entry are added too, all validated
+    together: nothing is written unless the whole knowledge base passes `matcher kb validate`."""
+    from .kb.documents import add_document, load_entry, staged_items
+    from .kb.imports import import_measures
+    from .kb.load import read_kb
+
+    sibling = Path(f"{staging.with_suffix('')}.manifest.yaml")
+    manifest = manifest or (sibling if sibling.is_file() else None)
+    kb, _ = read_kb(data_dir)
+    try:
+        entry = load_entry(manifest) if manifest else None
+        items = staged_items(staging)
+    except ValueError as err:
+        raise click.ClickException(str(err)) from err
+    if entry is None or (kb is not None and entry.get("id") in kb.sources):
+        if entry is not None:
+            click.echo(f"document {entry.get('id')!r} is already in the knowledge base: adding measures only", err=True)
+        res = import_measures(data_dir, staging, dry_run=dry_run)
+        if res.issues:
+            _refused(list(res.issues))
+        added = res.added
+    else:
+        if str(entry.get("title_en", "")).startswith("TODO"):
+            raise click.ClickException(f"{manifest}: title_en: write the English title")
+        text_file = text or staging.parent / str(entry.get("file", ""))
+        if not text_file.is_file():
+            raise click.ClickException(f"the document's text {text_file} is missing; pass --text")
+        change = add_document(
+            data_dir, entry=entry, text=text_file.read_text(encoding="utf-8"), measures=items, dry_run=dry_run
+        )
+        if change.issues:
+            _refused(list(change.issues))
+        added = change.added
+        if not dry_run:
+            click.echo(f"added document {change.doc_id} ({entry.get('file')}) to the manifest", err=True)
+    kept = [i for i in items if isinstance(i, dict) and _kept(i)]
+    drafts = sum(1 for i in kept if "[machine draft" in str(i.get("offer_en", "")))
+    if drafts:
+        click.echo(f"note: {drafts} measure(s) keep the machine's English draft; rewrite them", err=True)
+    verb = "would add" if dry_run else "added"
+    click.echo(f"{verb} {sum(added.values())} measures: " + ", ".join(f"{k} +{n}" for k, n in added.most_common()))
+
+
+@click.command()
+@DATA
+@click.argument("doc_id")
+@click.option("--reason", required=True, help='Why it is withdrawn, e.g. "superseded by gz-biomed-2026".')
+@click.option("--by", default=getpass.getuser, show_default="your user name", help="Who withdraws it.")
+@click.option("--dry-run", is_flag=True, help="Check only; write nothing.")
+def withdraw(data_dir: Path, doc_id: str, reason: str, by: str, dry_run: bool) -> None:
+    """Withdraw DOC_ID (superseded or revoked): remove its measures, its manifest entry and its text, and record
+    who, when and why in sources/withdrawn.yaml. Refused if the rest would not validate."""
+    from .kb.documents import withdraw_document
+
+    change = withdraw_document(data_dir, doc_id, by=by, reason=reason, dry_run=dry_run)
+    if change.issues:
+        _refused(list(change.issues))
+    verb = "would remove" if dry_run else "removed"
+    click.echo(
+        f"{verb} {doc_id}: {sum(change.removed.values())} measures ("
+        + ", ".join(f"{k} -{n}" for k, n in change.removed.most_common())
+        + ")"
+    )
+
+
+def _kept(item: dict[str, object]) -> bool:
+    review = item.get("review")
+    return not (isinstance(review, dict) and review.get("status") == "rejected")

@@ -3,11 +3,12 @@ boundaries and the briefing export. Every page is served with a content-security
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Response
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, HTMLResponse
 
 from matcher.ranking import Ranking
 
@@ -44,42 +45,68 @@ def briefing(ranking: Ranking, _: Reader) -> Response:
 page = APIRouter(include_in_schema=False)
 
 
-def view(name: str) -> FileResponse:
-    return FileResponse(STATIC / f"{name}.html", media_type="text/html; charset=utf-8", headers=HEADERS)
+# The views other than the map are drawn by their script into one shell: (i18n key of the title, extra stylesheets).
+VIEWS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "batches": ("b-title", ()),
+    "document": ("docs-title", ()),
+    "documents": ("docs-title", ()),
+    "ingest": ("in-title", ("/static/ingest.css",)),
+    "pipeline": ("pipe-title", ()),
+    "place": ("place-title", ("/vendor/leaflet/leaflet.css",)),
+    "prospect": ("pipe-title", ()),
+    "review": ("rv-title", ("/static/ingest.css",)),
+}
+SHELL = (STATIC / "shell.html").read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=len(VIEWS))
+def shell(name: str) -> str:
+    title, extra = VIEWS[name]
+    sheets = [
+        *(s for s in extra if s.startswith("/vendor/")),
+        "/static/app.css",
+        *(s for s in extra if s.startswith("/static/")),
+    ]
+    styles = "\n".join(f'<link rel="stylesheet" href="{s}">' for s in sheets)
+    return SHELL.format(name=name, title=title, styles=styles)
+
+
+def view(name: str) -> Response:
+    return HTMLResponse(shell(name), headers=HEADERS)
 
 
 @page.get("/")
 def map_view() -> FileResponse:
-    return view("map")
+    return FileResponse(STATIC / "map.html", media_type="text/html; charset=utf-8", headers=HEADERS)
 
 
 @page.get("/places/{location_id}")
-def place_view(location_id: str) -> FileResponse:
+def place_view(location_id: str) -> Response:
     return view("place")
 
 
 @page.get("/documents")
-def library_view() -> FileResponse:
+def library_view() -> Response:
     return view("documents")
 
 
 @page.get("/documents/{doc_id}")
-def document_view(doc_id: str) -> FileResponse:
+def document_view(doc_id: str) -> Response:
     return view("document")
 
 
 @page.get("/pipeline")
-def pipeline_view() -> FileResponse:
+def pipeline_view() -> Response:
     return view("pipeline")
 
 
 @page.get("/pipeline/{prospect_id}")
-def prospect_view(prospect_id: str) -> FileResponse:
+def prospect_view(prospect_id: str) -> Response:
     return view("prospect")
 
 
 @page.get("/batches")
-def batches_view() -> FileResponse:
+def batches_view() -> Response:
     return view("batches")
 
 

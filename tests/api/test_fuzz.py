@@ -5,6 +5,7 @@ runs schemathesis's whole set of checks against a live server."""
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 
 import pytest
@@ -18,6 +19,7 @@ from api.config import Settings
 from api.db.repository import create_key
 from api.main import create_app
 from matcher import Matcher
+from matcher.kb import default_data_dir, load_kb
 
 MAX_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "10"))
 CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance]
@@ -26,7 +28,12 @@ CHECKS = [not_a_server_error, response_schema_conformance, status_code_conforman
 @pytest.fixture(scope="module")
 def app_and_key(tmp_path_factory: pytest.TempPathFactory, engine_matcher: Matcher) -> Iterator[tuple[object, str]]:
     tmp = tmp_path_factory.mktemp("fuzz")
-    app = create_app(Settings(database_url=f"sqlite:///{tmp / 'fuzz.db'}", var_dir=tmp), matcher=engine_matcher)
+    # An admin key may import and withdraw documents: the fuzzed app serves a scratch copy of data/.
+    data = shutil.copytree(default_data_dir(), tmp / "data", ignore=shutil.ignore_patterns("companies"))
+    matcher = Matcher(
+        load_kb(data), engine_matcher.encoder, params=engine_matcher.params, sector_model=engine_matcher.sector_model
+    )
+    app = create_app(Settings(database_url=f"sqlite:///{tmp / 'fuzz.db'}", var_dir=tmp, data_dir=data), matcher=matcher)
     with TestClient(app):  # runs the start-up: migrations, sessions
         with app.state.sessions() as s:
             _, token = create_key(session=s, name="fuzz", role="admin")

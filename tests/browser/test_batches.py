@@ -43,7 +43,11 @@ def test_a_gbk_list_is_scored_with_progress_and_both_files_download(served: Serv
     while time.time() < deadline:
         bar = page.locator("#progress progress")
         if bar.count():
-            seen.append((int(float(bar.get_attribute("value") or 0)), int(float(bar.get_attribute("max") or 0))))
+            value, most = bar.evaluate("b => [b.getAttribute('value'), b.getAttribute('max')]")
+            if most is None:  # not counted yet: an indeterminate bar, never "0 of 1"
+                assert value is None
+            else:
+                seen.append((int(float(value or 0)), int(float(most))))
         if page.locator("#p-status").filter(has_text="已完成").count():
             break
         page.wait_for_timeout(150)

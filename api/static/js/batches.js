@@ -72,7 +72,10 @@ function progressPanel() {
   const { rate, eta } = progressOf(job);
   return h("section", { class: "panel", id: "progress", "aria-labelledby": "progress-title" },
     h("h2", { id: "progress-title" }, `${t("b-progress")} · ${job.filename}`),
-    h("progress", { max: job.total_rows || 1, value: job.done_rows, "aria-label": t("b-progress") }),
+    // Until the list has been counted the bar is indeterminate (no value, no max) rather than "0 of 1".
+    h("progress", job.total_rows
+      ? { max: job.total_rows, value: job.done_rows, "aria-label": t("b-progress") }
+      : { "aria-label": t("b-progress") }),
     h("p", { class: "progress-line", role: "status", "aria-live": "polite" },
       h("span", { id: "p-status" }, t("b-" + job.status)), h("span", { id: "p-rows" }, t("b-rows", job.done_rows, job.total_rows)),
       rate ? h("span", { id: "p-rate" }, t("b-rate", rate.toFixed(rate < 10 ? 1 : 0))) : null,

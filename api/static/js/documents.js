@@ -6,6 +6,7 @@ let docs = [];
 function render() {
   fill($("#main"),
     h("h1", {}, t("docs-title")),
+    h("p", {}, h("a", { href: "/ingest", id: "ingest-link" }, t("docs-ingest"))),
     h("div", { class: "panel scroll" }, h("table", { id: "docs" },
       h("thead", {}, h("tr", {}, ["docs-title", "doc-issuer", "doc-number", "doc-issued", "doc-period", "doc-status", "doc-measures"].map(k => h("th", { scope: "col" }, t(k))))),
       h("tbody", {}, docs.map(d => h("tr", {},

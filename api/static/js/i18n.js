@@ -52,7 +52,7 @@ export const STRINGS = {
     "place-own": "本级政策", "place-none": "本级没有此类政策。", "measures-n": n => `${n} 条`,
     "quote": "原文", "see-section": "查看原文条目", "place-as-of": d => `以 ${d} 为准`, "no-focus": "未列明",
     // library
-    "docs-title": "政策文件库", "doc-issuer": "发文单位", "doc-number": "文号", "doc-period": "有效期",
+    "docs-title": "政策文件库", "docs-ingest": "添加或撤回政策文件", "doc-issuer": "发文单位", "doc-number": "文号", "doc-period": "有效期",
     "doc-status": "今日状态", "doc-measures": "政策措施", "doc-level": "层级", "doc-outline": "章节目录",
     "doc-text": "全文", "doc-no-measure": "本节无政策措施：", "doc-no-reason": "本节无政策措施（上级或下级条目已引用）",
     "doc-measure": "政策措施", "doc-places": "所属地点", "doc-back": "返回文件库", "doc-issued": "发布日期",
@@ -140,7 +140,7 @@ export const STRINGS = {
     "place-batch": "Rank a company list for this place", "place-map": "Location", "place-precision": "Coordinates",
     "place-own": "Own measures", "place-none": "None at this level.", "measures-n": n => `${n} measures`,
     quote: "Quote", "see-section": "See the section", "place-as-of": d => `As of ${d}`, "no-focus": "not stated",
-    "docs-title": "Policy library", "doc-issuer": "Issuer", "doc-number": "Number", "doc-period": "Period",
+    "docs-title": "Policy library", "docs-ingest": "Add or withdraw a policy document", "doc-issuer": "Issuer", "doc-number": "Number", "doc-period": "Period",
     "doc-status": "Status today", "doc-measures": "Measures", "doc-level": "Level", "doc-outline": "Outline",
     "doc-text": "Full text", "doc-no-measure": "No measure in this section: ",
     "doc-no-reason": "No measure in this section (a section above or below it is cited)", "doc-measure": "Measure",

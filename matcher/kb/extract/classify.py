@@ -16,19 +16,13 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.multiclass import OneVsRestClassifier
 
 from ..base import KnowledgeBase
-from ..models import ALL_SECTORS
+from ..models import ALL_SECTORS, Measure
 from ..sections import squash
+from .sector_terms import SectorTerms
 from .segment import Unit
 from .training import CuratedDoc, curated_docs
 
 LONG_HEADING = 40  # squashed characters: a heading line this long carries its measure on the same line
-
-_MODALITY_RULES: list[tuple[str, re.Pattern[str]]] = [
-    ("target", re.compile(r"力争|目标|达到\d|到20\d\d年|20\d\d年前|实现.{0,8}\d")),
-    ("task", re.compile(r"统计|台账|领导小组|联席会议|考核|监测|调度|报送|工作专班|名录|清单|数据库|梳理")),
-    ("encouragement", re.compile(r"鼓励(?:各地|各市|各区|有条件的地市|地市)|指导各地|推动各地")),
-]
-_RESOURCE = re.compile(r"平台|基地|园区|园|中心|载体|孵化器|实验室|医院|港|谷")
 
 
 def candidate(unit: Unit) -> bool:
@@ -154,18 +148,6 @@ class MeasureFilter:
         return [float(p) for p in self.model.predict_proba(self._features(units))[:, 1]]
 
 
-def rule_modality(text: str, kind: str) -> Prediction:
-    """Modality by rule, for when the curated measures carry no modality labels to learn from."""
-    for label, pat in _MODALITY_RULES:
-        if pat.search(text):
-            return Prediction(label, 0.5)
-    if kind == "sector_focus":
-        return Prediction("orientation", 0.6)
-    if kind in {"platform", "carrier"} or (kind == "service" and _RESOURCE.search(text)):
-        return Prediction("resource", 0.5)
-    return Prediction("offer", 0.4)
-
-
 @dataclass
 class Models:
     """Everything learnt from the curated measures of the training documents."""
@@ -173,13 +155,19 @@ class Models:
     trained_on: list[str]
     filter: MeasureFilter
     kind: _TextClassifier
-    modality: _TextClassifier | None  # None while the curated measures carry no modality labels
+    modality: _TextClassifier
     all_sectors: _TextClassifier  # "all" (sector-neutral) or "specific"
+    sector_terms: SectorTerms
 
-    def modality_of(self, samples: Sequence[Sample], kinds: Sequence[str]) -> list[Prediction]:
-        if self.modality is None:
-            return [rule_modality(s.text, k) for s, k in zip(samples, kinds, strict=True)]
-        return self.modality.predict(samples)
+
+def augmented(pairs: Sequence[tuple[Sample, Measure]]) -> list[tuple[Sample, Measure]]:
+    """Each curated measure learnt from the unit that holds its quote, as extraction will see it, and also from
+    the curators' own title and offer sentence under the same section titles: words that name what the measure
+    is, which a long sentence holding several measures dilutes."""
+    out = list(pairs)
+    for s, m in pairs:
+        out += [(Sample(m.title_zh, s.context), m), (Sample(m.offer_zh, s.context), m)]
+    return out
 
 
 def train(kb: KnowledgeBase, exclude: Collection[str] = ()) -> Models:
@@ -187,14 +175,15 @@ def train(kb: KnowledgeBase, exclude: Collection[str] = ()) -> Models:
     docs = curated_docs(kb, exclude)
     if not docs:
         raise ValueError("no curated documents left to learn from")
-    # Each curated measure is learnt from the unit that holds its quote, as extraction will see it.
     pairs = [(Sample(u.text, u.context), m) for d in docs for u, m in d.measure_units(candidate)]
-    samples = [s for s, _ in pairs]
-    labelled = [(s, str(getattr(m, "modality", None))) for s, m in pairs if getattr(m, "modality", None)]
+    more = augmented(pairs)
     return Models(
         trained_on=[d.doc for d in docs],
         filter=MeasureFilter(docs),
-        kind=_TextClassifier(samples, [m.kind for _, m in pairs]),
-        modality=_TextClassifier([s for s, _ in labelled], [y for _, y in labelled]) if labelled else None,
-        all_sectors=_TextClassifier(samples, ["all" if m.sectors == [ALL_SECTORS] else "specific" for _, m in pairs]),
+        kind=_TextClassifier([s for s, _ in more], [m.kind for _, m in more]),
+        modality=_TextClassifier([s for s, _ in more], [m.modality for _, m in more]),
+        all_sectors=_TextClassifier(
+            [s for s, _ in more], ["all" if m.sectors == [ALL_SECTORS] else "specific" for _, m in more]
+        ),
+        sector_terms=SectorTerms.fit(kb.taxonomy, [(s.text, m.sectors) for s, m in pairs]),
     )

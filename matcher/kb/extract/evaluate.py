@@ -176,7 +176,7 @@ def format_report(report: Report) -> str:
         "cur: curated measures; prop: proposals; recall: curated measures one proposal covers at least half of;",
         "prec: proposals covering at least half of some curated quote; modal/kind/loc/secF1/amt: on matched pairs",
         "(amt: the amounts (min, max, unit) are exactly the curated ones; amt*: the same over pairs where either",
-        "side states an amount, with their count). modal is n/a while the curated measures carry no modality.",
+        "side states an amount, with their count).",
         "",
     ]
     for name, ok in report.passed().items():
