@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
-from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel
 
@@ -22,9 +21,10 @@ from ..db.repository import get_job, list_jobs
 from ..deps import Editor, MatcherDep, SessionDep, SettingsDep, Viewer
 from ..errors import ApiError
 from ..openapi import error
+from .ids import HexId
 
 router = APIRouter(prefix="/batches", tags=["batches"])
-JobId = Annotated[str, PathParam(pattern=r"^[0-9a-f]{32}$")]
+JobId = HexId
 
 
 class BatchOut(BaseModel):

@@ -23,6 +23,7 @@ from ..errors import ApiError
 from ..kb_live import Busy, LiveKB
 from ..kb_prospects import record_moves
 from ..openapi import CONFLICT
+from .ids import RowId
 from .kb_documents import IngestId, get_ingest
 from .kb_proposals import rows
 
@@ -282,7 +283,7 @@ def changes(session: SessionDep, _: Reader) -> list[ChangeOut]:
 
 
 @router.get("/changes/{event_id}", response_model=ChangeOut, summary="One change with the prospects it moved")
-def change(event_id: int, session: SessionDep, _: Reader) -> ChangeOut:
+def change(event_id: RowId, session: SessionDep, _: Reader) -> ChangeOut:
     e = session.get(KbEvent, event_id)
     if e is None:
         raise ApiError(404, f"no change {event_id}")

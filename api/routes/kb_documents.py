@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile
-from fastapi import Path as PathParam
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -27,9 +26,10 @@ from ..errors import ApiError
 from ..kb_jobs import METADATA, ingest_dir, input_file
 from ..kb_review import low_fields
 from ..openapi import CONFLICT
+from .ids import HexId
 
 router = APIRouter(prefix="/kb", tags=["knowledge base"])
-IngestId = Annotated[str, PathParam(pattern=r"^[0-9a-f]{32}$")]
+IngestId = HexId
 DOC_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 ACTIVE = ("queued", "running", "review")
 

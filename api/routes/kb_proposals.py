@@ -17,6 +17,7 @@ from ..deps import Editor, MatcherDep, Reader, SessionDep
 from ..errors import ApiError
 from ..kb_review import EDITABLE, ReviewError, Span, edit, low_fields, merge, split
 from ..openapi import CONFLICT
+from .ids import ID_MAX, RowId
 from .kb_documents import IngestId, get_ingest
 
 router = APIRouter(prefix="/kb/documents/{ingest_id}/proposals", tags=["knowledge base"])
@@ -95,7 +96,7 @@ def list_(
 
 
 @router.get("/{proposal_id}", response_model=ProposalOut)
-def one(ingest_id: IngestId, proposal_id: int, session: SessionDep, _: Reader) -> ProposalOut:
+def one(ingest_id: IngestId, proposal_id: RowId, session: SessionDep, _: Reader) -> ProposalOut:
     return proposal_out(get_row(session, get_ingest(session, ingest_id), proposal_id))
 
 
@@ -151,7 +152,7 @@ def _apply(kb: KnowledgeBase, job: KbIngest, p: KbProposal, changes: dict[str, A
     "/{proposal_id}", response_model=ProposalOut, summary="Edit a proposal and/or decide on it", responses=CONFLICT
 )
 def patch(
-    ingest_id: IngestId, proposal_id: int, req: Edit, session: SessionDep, m: MatcherDep, key: Editor
+    ingest_id: IngestId, proposal_id: RowId, req: Edit, session: SessionDep, m: MatcherDep, key: Editor
 ) -> ProposalOut:
     job = get_ingest(session, ingest_id, reviewing=True)
     p = get_row(session, job, proposal_id)
@@ -165,7 +166,7 @@ def patch(
     "/{proposal_id}/accept", response_model=ProposalOut, summary="Accept, with any last edits", responses=CONFLICT
 )
 def accept(
-    ingest_id: IngestId, proposal_id: int, session: SessionDep, m: MatcherDep, key: Editor, req: Edit | None = None
+    ingest_id: IngestId, proposal_id: RowId, session: SessionDep, m: MatcherDep, key: Editor, req: Edit | None = None
 ) -> ProposalOut:
     job = get_ingest(session, ingest_id, reviewing=True)
     p = get_row(session, job, proposal_id)
@@ -181,7 +182,7 @@ def accept(
     summary="Reject: the proposal is not imported",
     responses=CONFLICT,
 )
-def reject(ingest_id: IngestId, proposal_id: int, session: SessionDep, key: Editor) -> ProposalOut:
+def reject(ingest_id: IngestId, proposal_id: RowId, session: SessionDep, key: Editor) -> ProposalOut:
     job = get_ingest(session, ingest_id, reviewing=True)
     p = get_row(session, job, proposal_id)
     _mark(p, key, "rejected")
@@ -197,7 +198,7 @@ class SplitRequest(BaseModel):
     "/{proposal_id}/split", response_model=list[ProposalOut], summary="Cut a proposal into several", responses=CONFLICT
 )
 def split_(
-    ingest_id: IngestId, proposal_id: int, req: SplitRequest, session: SessionDep, key: Editor
+    ingest_id: IngestId, proposal_id: RowId, req: SplitRequest, session: SessionDep, key: Editor
 ) -> list[ProposalOut]:
     job = get_ingest(session, ingest_id, reviewing=True)
     p = get_row(session, job, proposal_id)
@@ -250,8 +251,11 @@ def merge_(ingest_id: IngestId, req: MergeRequest, session: SessionDep, key: Edi
 
 
 class Bulk(BaseModel):
+    model_config = {"extra": "forbid"}
     action: Literal["accept", "reject"]
-    ids: list[int] | None = Field(default=None, description="Default: every pending proposal")
+    ids: list[Annotated[int, Field(ge=1, le=ID_MAX)]] | None = Field(
+        default=None, max_length=10_000, description="Default: every pending proposal"
+    )
 
 
 @router.post("/bulk", response_model=list[ProposalOut], summary="Accept or reject many at once", responses=CONFLICT)

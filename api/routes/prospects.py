@@ -6,7 +6,7 @@ import csv
 import io
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Path, Query, Response
+from fastapi import APIRouter, Header, Query, Response
 from sqlalchemy.orm.exc import StaleDataError
 
 from matcher.tabular import safe_cell, xlsx_cell
@@ -38,12 +38,12 @@ from ..schemas import (
     StatusChange,
 )
 from ..xlsx import XLSX_MEDIA, xlsx_response
+from .ids import ID_MAX, RowId
 from .ranking import run_match
 
 router = APIRouter(prefix="/prospects", tags=["prospects"])
-ID_MAX = 2_147_483_647  # the INTEGER primary key's range
-ProspectId = Annotated[int, Path(ge=1, le=ID_MAX)]
-SnapshotId = Annotated[int, Path(ge=1, le=ID_MAX)]
+ProspectId = RowId
+SnapshotId = RowId
 FIELD_KEYS = ("stage", "revenue_cny", "headcount", "investment_cny", "needs", "company_type", "hk_macau", "lang")
 ATTEMPTS = 3  # a write that finds the row changed since it was read is tried again on the fresh row
 IfMatch = Annotated[
@@ -152,7 +152,7 @@ def list_(
     tag: str | None = Query(default=None, max_length=50),
     q: str | None = Query(default=None, max_length=200, description="Words that must all appear"),
     limit: int = Query(default=50, ge=1, le=500),
-    offset: int = Query(default=0, ge=0),
+    offset: int = Query(default=0, ge=0, le=ID_MAX),
 ) -> ProspectList:
     rows, total = list_prospects(
         session=session, key=key, status=status, owner=owner, tag=tag, text=q, limit=limit, offset=offset
