@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     max_upload_chars: int = Field(default=50_000_000, ge=1)  # characters in the columns read
     max_unpacked_bytes: int = Field(default=1_000_000_000, ge=1)  # one XLSX part, unzipped
     migrate_on_start: bool = True
+    # How stale a server process's knowledge base may be after another process imports or withdraws a document.
+    kb_check_seconds: float = Field(default=1.0, ge=0, le=3600)
+    # Threads per server process for sync endpoints and dependencies, engine runs among them (README, Throughput).
+    threads: int = Field(default=2, ge=1, le=256)
     cache_max_entries: int = Field(default=1_000_000, ge=1)  # per cache table; least recently used go first
 
     @property

@@ -66,12 +66,14 @@ def require(need: Role):  # type: ignore[no-untyped-def]
     return dep
 
 
-def open_access(settings: SettingsDep, session: SessionDep, token: OptionalToken) -> ApiKey | None:
+def open_access(request: Request, settings: SettingsDep, token: OptionalToken) -> ApiKey | None:
     """Matching, the map, places and sectors are open unless MATCHER_READ_REQUIRES_KEY is set. A key that is sent
-    is checked all the same: a wrong or revoked one is refused, never ignored."""
+    is checked all the same: a wrong or revoked one is refused, never ignored. An open request without a key opens
+    no database session."""
     if not settings.read_requires_key and not token:
         return None
-    return _key(session, token, "viewer")
+    with request.app.state.sessions() as session:
+        return _key(session, token, "viewer")
 
 
 # Prospects and batches are confidential: reading them needs a key, and shows its team's rows (all for admin).

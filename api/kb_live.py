@@ -2,8 +2,10 @@
 
 Every server process keeps one Matcher and the knowledge-base version it was built for. The version lives in the
 database (`kb_state`), so all the processes of `matcher serve --workers N`, and any other instance on the same
-database and data folder, see a change: each request compares the version (one small query) and the first request
-after a change rebuilds the Matcher once, under a lock, while requests already running finish on the old one.
+database and data folder, see a change: a request compares the version (one small query) when the last comparison
+is older than `check_every` seconds (`MATCHER_KB_CHECK_SECONDS`, default 1), and the first request after a change
+rebuilds the Matcher once, under a lock, while requests already running finish on the old one. The process that
+made the change serves it at once; the others within `check_every`.
 Writers take the row's `writer` mark first, so two changes never interleave and nobody reloads half a change.
 """
 
@@ -72,6 +74,7 @@ class LiveKB:
         matcher: Matcher,
         rebuild: Callable[[Matcher], Matcher],
         on_swap: Callable[[Matcher], None] | None = None,
+        check_every: float = 1.0,
     ):
         self.sessions = sessions
         self._matcher = matcher
@@ -79,6 +82,8 @@ class LiveKB:
         self._on_swap = on_swap
         self._lock = threading.Lock()
         self._failed_at = 0.0
+        self.check_every = check_every
+        self._checked_at = -float("inf")
         self.me = f"{socket.gethostname()}:{os.getpid()}:{id(self)}"
         self.version = ensure_state(sessions, matcher.kb.content_hash)
 
@@ -94,6 +99,10 @@ class LiveKB:
 
     def current(self) -> Matcher:
         """The Matcher for the newest knowledge base, rebuilt here first if another process changed it."""
+        now_ = time.monotonic()
+        if now_ - self._checked_at < self.check_every:
+            return self._matcher
+        self._checked_at = now_
         try:
             version, _ = self.version_now()
         except SQLAlchemyError as exc:  # the database is away: keep answering from the knowledge base we have

@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
+from anyio import to_thread
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
@@ -50,6 +51,8 @@ def create_app(settings: Settings | None = None, matcher: Matcher | None = None)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Sync endpoints and dependencies run on this many threads at once (api/deps.py says why).
+        to_thread.current_default_thread_limiter().total_tokens = settings.threads
         if settings.migrate_on_start:
             with one_at_a_time(settings.var_dir / "migrate.lock"):  # `serve --workers N` starts N at once
                 migrate(settings.db_url)
@@ -69,7 +72,13 @@ def create_app(settings: Settings | None = None, matcher: Matcher | None = None)
         )
         # The served knowledge base follows imports and withdrawals made by any process (api/kb_live.py).
         app.state.rebuild = lambda old: build(old, settings.cache_dir)
-        app.state.kb_live = LiveKB(app.state.sessions, app.state.matcher, app.state.rebuild, on_swap=_follow(app))
+        app.state.kb_live = LiveKB(
+            app.state.sessions,
+            app.state.matcher,
+            app.state.rebuild,
+            on_swap=_follow(app),
+            check_every=settings.kb_check_seconds,
+        )
         app.state.batch_worker.current = app.state.kb_live.current
         app.state.ingest_worker = IngestWorker(app.state.sessions, app.state.kb_live, settings.var_dir)
         # With several server processes (`matcher serve --workers N`) one of them runs the batch jobs: the others

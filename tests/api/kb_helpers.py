@@ -44,7 +44,9 @@ def matcher_over(
 
 @contextmanager
 def app_client(db_url: str, var: Path, matcher: Matcher) -> Iterator[TestClient]:
-    app = create_app(Settings(database_url=db_url, var_dir=var, data_dir=matcher.kb.root), matcher=matcher)
+    """An app on `db_url` that looks for other instances' changes on every request (`kb_check_seconds=0`)."""
+    settings = Settings(database_url=db_url, var_dir=var, data_dir=matcher.kb.root, kb_check_seconds=0)
+    app = create_app(settings, matcher=matcher)
     with TestClient(app, raise_server_exceptions=False) as c:
         yield c
 
