@@ -111,11 +111,21 @@ def map_post(req: MatchRequest, m: MatcherDep, _: Reader) -> dict[str, Any]:
     return feature_collection(m, run_match(m, req, top_k=len(m.candidates), expand=False))
 
 
+# A description in the URL: 2,000 characters percent-encode to at most 24 KB, well inside the 64 KB request line the
+# HTTP server reads (a longer URL gets its plain-text 400 before the app sees it). POST /map takes the full length.
+MAX_URL_TEXT = 2_000
+
+
 @router.get("/map", summary="GeoJSON of every location; ranked when a description is given")
 def map_get(
     m: MatcherDep,
     _: Reader,
-    description: str | None = Query(default=None, min_length=1, max_length=MAX_TEXT),
+    description: str | None = Query(
+        default=None,
+        min_length=1,
+        max_length=MAX_URL_TEXT,
+        description=f"Up to {MAX_URL_TEXT:,} characters here; POST /map takes up to {MAX_TEXT:,}",
+    ),
     preset: Preset | None = None,
 ) -> dict[str, Any]:
     if description is None:

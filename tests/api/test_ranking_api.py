@@ -183,6 +183,10 @@ def test_sectors_health_version_openapi(api: TestClient) -> None:
 def test_map_query_validation_is_a_422(api: TestClient) -> None:
     r = api.get(f"{V1}/map", params={"description": "\r"})
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "description"
+    # In a URL a description stays short enough for the HTTP server's request line (9 bytes a character encoded).
+    r = api.get(f"{V1}/map", params={"description": "抗" * 2_001})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "description"
+    assert api.get(f"{V1}/map", params={"description": "抗体" * 1_000}).status_code == 200
 
 
 def test_health_reports_a_degraded_engine_and_its_recovery(api: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
