@@ -78,9 +78,21 @@ class LoadResult:
             return 0.0
         return (self.engine_cpu / self.engine_queries) / (self.server_cpu / self.requests)
 
+    def percentile(self, q: float) -> float:
+        lat = sorted(self.latencies) or [0.0]
+        return lat[min(len(lat) - 1, int(q * len(lat)))]
+
+    def service_line(self, seconds: float) -> str:
+        """The service side alone, for a run without the engine's rounds (scripts/hardening.py load)."""
+        p50, p95 = self.percentile(0.5) * 1000, self.percentile(0.95) * 1000
+        return (
+            f"{self.requests} requests ({self.requests / seconds:.1f} req/s), p50 {p50:.0f} ms, p95 {p95:.0f} ms, "
+            f"errors {self.errors} (5xx: {self.server_errors})"
+        )
+
     def lines(self) -> list[str]:
         lat = sorted(self.latencies) or [0.0]
-        p95 = lat[min(len(lat) - 1, int(0.95 * len(lat)))]
+        p95 = self.percentile(0.95)
         ratios = sorted(s / e for s, e in zip(self.service_rps, self.engine_qps, strict=True) if e) or [0.0]
         rounds = len(self.service_rps)
         peak = max(self.worker_peak_mb, default=0.0)

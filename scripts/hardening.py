@@ -212,12 +212,10 @@ def load_figures(clients: int, seconds: float, rows: int, workers: int) -> None:
             before = http.get(f"{V1}/batches/{job_id}").json()["done_rows"]
             during = asyncio.run(run_against(base, clients, seconds))
             job = http.get(f"{V1}/batches/{job_id}").json()
-    print("load alone:")
-    print("\n".join("  " + line for line in alone.lines()))
-    print(f"the same load while a batch of {rows:,} rows runs:")
-    print("\n".join("  " + line for line in during.lines()))
-    print(f"  batch meanwhile: {job['status']}, rows {before:,} -> {job['done_rows']:,}")
-    print(f"requests during / alone: {during.requests / max(alone.requests, 1):.2f}")
+    print(f"load alone:                    {alone.service_line(seconds)}")
+    print(f"while the batch runs:          {during.service_line(seconds)}")
+    print(f"batch meanwhile:               {job['status']}, rows {before:,} -> {job['done_rows']:,}")
+    print(f"requests during / alone:       {during.requests / max(alone.requests, 1):.2f}")
 
 
 # --- races --------------------------------------------------------------------------------------------------
