@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -38,9 +39,14 @@ def server_process(
     var_dir: Path, workers: int = 1, timeout: float = 120, env: dict[str, str] | None = None
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """`local_server`, yielding the process too (with one worker, the process that serves); `env` adds variables
-    (DATABASE_URL selects another database; by default it is SQLite under `var_dir`)."""
+    (DATABASE_URL selects another database; by default it is SQLite under `var_dir`). The server reads a copy of the
+    knowledge base under `var_dir`: an admin key's imports and withdrawals (a fuzzer sends them) never touch data/."""
     port = free_port()
-    base_env = {**os.environ, "MATCHER_VAR_DIR": str(var_dir)}
+    data = var_dir / "data"
+    if not data.exists():
+        shutil.copytree(ROOT / "data", data, ignore=shutil.ignore_patterns("companies"))
+        shutil.copytree(ROOT / "models", var_dir / "models")  # the tuned parameters, found beside data/
+    base_env = {**os.environ, "MATCHER_VAR_DIR": str(var_dir), "MATCHER_DATA_DIR": str(data)}
     base_env.pop("DATABASE_URL", None)
     env = {**base_env, **(env or {})}
     cmd = [
