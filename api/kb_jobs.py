@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from matcher.kb import KnowledgeBase
+from matcher.engine import Matcher
 from matcher.kb.extract import ExtractError, Extraction, ExtractOptions, Extractor, read_bytes, staging_item
 
 from .db.kb import KbIngest, KbProposal
@@ -118,9 +118,11 @@ class IngestWorker:
                 continue
             self.run(job_id)
 
-    def extractor(self, kb: KnowledgeBase) -> Extractor:
+    def extractor(self, matcher: Matcher) -> Extractor:
+        """Trained once per knowledge-base version, with the encoder the service matches with."""
+        kb = matcher.kb
         if kb.content_hash not in self._extractors:
-            self._extractors = {kb.content_hash: Extractor(kb)}  # trained once per knowledge-base version
+            self._extractors = {kb.content_hash: Extractor(kb, encoder=matcher.encoder)}
         return self._extractors[kb.content_hash]
 
     def _progress(self, job_id: str) -> Any:
@@ -145,9 +147,8 @@ class IngestWorker:
         t0 = time.perf_counter()
         report = self._progress(job_id)
         try:
-            kb = self.live.current().kb  # the newest, should another process have changed it
             report("train", 0.02)
-            extractor = self.extractor(kb)
+            extractor = self.extractor(self.live.current())  # the newest, should another process have changed it
             doc = read_bytes(path.read_bytes(), filename)
             opts = ExtractOptions(doc_id=doc_id, allow_unnumbered=bool(options.get("allow_unnumbered")))
             ex = extractor.run(doc, filename, opts, lambda stage, done: report(stage, 0.1 + 0.85 * done))

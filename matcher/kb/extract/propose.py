@@ -7,19 +7,20 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 
+from ...encoders import Encoder
 from ...sectors import grouped
 from ..base import KnowledgeBase
 from ..models import ALL_SECTORS, USABLE_MODALITIES
 from ..sections import Part, leaf_paths, squash
 from . import fields, wording
 from .check import check_policy
-from .classify import Models, Prediction, Sample, candidate, train
+from .classify import Models, Prediction, candidate, train
 from .errors import NoSectionNumbering
 from .manifest import propose_manifest
 from .places import NEW, PlaceFinder
 from .proposal import Extraction, Proposal, Skipped
 from .read import DocumentText, read_bytes, read_file
-from .segment import Segmented, Unit, segment
+from .segment import Sample, Segmented, Unit, segment
 
 Progress = Callable[[str, float], None]  # (stage name, fraction of the whole job done)
 THRESHOLD = 0.5  # the logistic regression's own decision point, not tuned on any document
@@ -57,19 +58,26 @@ def _noop(stage: str, done: float) -> None:
 class Extractor:
     """Trained once for a set of excluded documents; extracts any number of documents."""
 
-    def __init__(self, kb: KnowledgeBase, exclude: Collection[str] = (), models: Models | None = None):
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        exclude: Collection[str] = (),
+        models: Models | None = None,
+        encoder: Encoder | None = None,
+    ):
+        """`encoder`: the sentence encoder the classifiers read (the service passes the one it matches with;
+        default: the bundled one)."""
         self.kb = kb
-        self.models = models or train(kb, exclude)
+        self.models = models or train(kb, exclude, encoder)
         self.places = PlaceFinder(kb)
         tax = kb.taxonomy
         self._needs, self._need_owner = grouped([(n.id, [*n.synonyms_zh]) for n in tax.needs])
         self.kind_needs = {k.id: list(k.needs) for k in tax.incentive_kinds}
 
-    def sectors(self, sample: Sample) -> tuple[list[str], float]:
+    def sectors(self, text: str, neutral: Prediction) -> tuple[list[str], float]:
         """Sectors whose names or synonyms the text uses (lifted to their domain where the curators read the term
-        so), unless the classifier reads the text as sector-neutral."""
-        hits = self.models.sector_terms.sectors(sample.text)
-        neutral = self.models.all_sectors.predict([sample])[0]
+        so), unless the classifier reads the text as sector-neutral (`neutral`: its reading)."""
+        hits = self.models.sector_terms.sectors(text)
         if not hits or neutral.label == "all":
             return [ALL_SECTORS], neutral.confidence if neutral.label == "all" else 0.4
         return hits, 0.7 * neutral.confidence
@@ -99,14 +107,14 @@ class Extractor:
         samples = [Sample(u.text, u.context) for u, _ in chosen]
         kinds = self.models.kind.predict(samples) if samples else []
         modalities = self.models.modality.predict(samples) if samples else []
+        neutrals = self.models.all_sectors.predict(samples) if samples else []
         progress("fields", 0.6)
         leads = _leads(seg)
         taken = set(self.kb.measures)
         proposals = []
-        for (unit, p), kind, modality in zip(chosen, kinds, modalities, strict=True):
-            proposals.append(
-                self._proposal(options.doc_id, unit, p, kind.label, kind.confidence, modality, issuer, leads, taken)
-            )
+        for (unit, p), kind, modality, neutral in zip(chosen, kinds, modalities, neutrals, strict=True):
+            sectors = self.sectors(unit.text, neutral)
+            proposals.append(self._proposal(options.doc_id, unit, p, kind, modality, sectors, issuer, leads, taken))
         progress("skipped", 0.9)
         skipped = _skipped(seg, proposals, list(zip(units, probs, strict=True)), options.threshold)
         progress("done", 1.0)
@@ -128,15 +136,16 @@ class Extractor:
         doc_id: str,
         unit: Unit,
         p: float,
-        kind: str,
-        kind_conf: float,
+        kind_read: Prediction,
         modality: Prediction,
+        sectors_read: tuple[list[str], float],
         issuer: str | None,
         leads: dict[int, str],
         taken: set[str],
     ) -> Proposal:
         place = self.places.propose(unit.text, unit.context, issuer)
-        sectors, sector_conf = self.sectors(Sample(unit.text, unit.context))
+        kind = kind_read.label
+        sectors, sector_conf = sectors_read
         amounts = fields.amounts(unit.text)
         if any(a.role == "benefit" for a in amounts) and modality.label != "offer":
             # The measure model's rule: a benefit (what a company gets) belongs to an offer.
@@ -160,7 +169,7 @@ class Extractor:
             )
         conf = {
             "quote": round(p, 3),
-            "kind": round(kind_conf, 3),
+            "kind": round(kind_read.confidence, 3),
             "modality": round(modality.confidence, 3),
             "sectors": round(sector_conf, 3),
             "location": place.confidence,

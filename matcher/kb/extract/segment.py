@@ -29,6 +29,14 @@ class Unit:
     role: UnitRole
 
 
+@dataclass(frozen=True)
+class Sample:
+    """A text to classify with the titles of the sections above it."""
+
+    text: str
+    context: str = ""
+
+
 @dataclass
 class Segmented:
     text: str
