@@ -67,9 +67,12 @@ class Chains:
         out: np.ndarray = np.asarray(factors, dtype=np.float32)[category]
         return out
 
-    def per_location(self, values: np.ndarray, k: int, g: Groups) -> tuple[np.ndarray, np.ndarray]:
+    def per_location(
+        self, values: np.ndarray, k: int, g: Groups, pairs: tuple[np.ndarray, np.ndarray] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Each group's k best values (non-negative, prospects × measures), best first, and their measures:
-        prospects × sets × (locations + 1) × k, padded with 0 and the index n_measures."""
+        prospects × sets × (locations + 1) × k, padded with 0 and the index n_measures. With `pairs` (prospect and
+        set index arrays), only those: pairs × (locations + 1) × k."""
         v = values[:, g.cols]
         # One sort per prospect: by group, then by value, best first.
         offset = float(v.max(initial=0.0)) + 1.0
@@ -77,9 +80,10 @@ class Chains:
         order = np.concatenate([order, np.full((len(v), 1), len(g.cols))], axis=1)
         v = np.concatenate([v, np.zeros((len(v), 1), dtype=v.dtype)], axis=1)
         cols = np.append(g.cols, self.n_measures)
-        picked = order[:, g.positions(k)]  # prospects × groups × k
-        shape = (len(v), g.n_sets, g.width, k)
-        return v[np.arange(len(v))[:, None, None], picked].reshape(shape), cols[picked].reshape(shape)
+        at = g.positions(k).reshape(g.n_sets, g.width, k)
+        rows = np.arange(len(v))[:, None, None, None] if pairs is None else pairs[0][:, None, None]
+        picked = order[:, at] if pairs is None else order[rows, at[pairs[1]]]
+        return v[rows, picked], cols[picked]
 
     def _merged(self, lv: np.ndarray, discount: np.ndarray) -> np.ndarray:
         """Each candidate's chain's per-location best lists, discounted and laid end to end:
@@ -95,12 +99,12 @@ class Chains:
         `discount[candidate, depth] × values[measure]` over the set's measures in the candidate's chain, in no
         particular order (pairs × candidates × k, padded with 0); the best of them and the measure giving it (pairs
         × candidates; n_measures when the set has none there); and the pairs, as (prospect, set) index arrays."""
-        lv, li = self.per_location(values, k, g)
         rows, sets = np.nonzero(wanted)
-        cv = self._merged(lv[rows, sets], discount)  # pairs × candidates × (depth · k)
+        lv, li = self.per_location(values, k, g, (rows, sets))
+        cv = self._merged(lv, discount)  # pairs × candidates × (depth · k)
         at = cv.argmax(axis=-1)  # where the best sits: chain depth at // k, rank at % k in that location's list
         p, c = np.ogrid[: cv.shape[0], : cv.shape[1]]
-        best_measure = li[rows[:, None], sets[:, None], self.chain[c, at // k], at % k]
+        best_measure = li[p, self.chain[c, at // k], at % k]
         top_k = np.partition(cv, cv.shape[-1] - k, axis=-1)[..., -k:]
         return top_k, cv[p, c, at], best_measure, np.stack([rows, sets])
 
@@ -118,6 +122,11 @@ class Chains:
 
     def best_by_depth(self, values: np.ndarray, discount: np.ndarray) -> np.ndarray:
         """prospects × candidates × depth: the best discounted value among all measures at each chain depth."""
-        best, _ = self.per_location(values, 1, self.all)
-        out: np.ndarray = best[:, 0, self.chain, 0] * discount[None]
+        g = self.all
+        # Each location's best is the maximum of its contiguous group: no sort needed (an empty group gives 0).
+        held = np.flatnonzero(g.count)
+        best = np.zeros((len(values), g.width), dtype=values.dtype)
+        if len(held):
+            best[:, held] = np.maximum.reduceat(values[:, g.cols], g.start[held], axis=1)
+        out: np.ndarray = best[:, self.chain] * discount[None]
         return out

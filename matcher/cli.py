@@ -457,15 +457,28 @@ def batch(
     default=None,
     help="local:N: time the batch on 1 Dask worker and on N instead, and print the speed-up.",
 )
+@click.option(
+    "--profile",
+    is_flag=True,
+    help="Print instead the engine's CPU time per row in each stage (read, signals, score, explain, projection) "
+    "and the encoder's, on --rows fresh synthetic rows a round (3000 is plenty).",
+)
 @DATA
 @CACHE
 @ENCODER
-def bench_batch(rows: int, rounds: int, scheduler: str | None, data_dir: Path, cache_dir: Path, encoder: str) -> None:
+def bench_batch(
+    rows: int, rounds: int, scheduler: str | None, profile: bool, data_dir: Path, cache_dir: Path, encoder: str
+) -> None:
     """Batch rows/s against the raw encoder run the best way here (or 1 Dask worker against N), peak memory, warm
-    re-run, one-million estimate."""
+    re-run, one-million estimate; or, with --profile, where the engine's time goes."""
     from .batch.bench import run_batch_bench, run_scale_bench
 
     m = _matcher(data_dir, cache_dir, encoder)
+    if profile:
+        from .batch.profile import run_profile
+
+        click.echo("\n".join(run_profile(m, rows, rounds).lines()))
+        return
     if scheduler is not None:
         if not scheduler.startswith("local:"):
             raise click.BadParameter("the bench starts its own workers: local:N", param_hint="--scheduler")

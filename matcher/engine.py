@@ -1,7 +1,8 @@
 """The orchestrator: prospects in, ranked and explained shortlists out, through read → signals → score → explain.
 
-`Matcher.match_many` is the one path the CLI, the service, batch scoring and the evaluation take. A Matcher is
-immutable: other parameters make another Matcher over the same profile index (`with_params`).
+`Matcher.match_many` is the one path the CLI, the service, batch scoring and the evaluation take; a list asks it for
+the brief form of each ranking (`form="brief"`), the others for the full `Ranking`. A Matcher is immutable: other
+parameters make another Matcher over the same profile index (`with_params`).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Literal, overload
 
 import numpy as np
 
@@ -21,9 +23,9 @@ from .options import MatchOptions, OptionError
 from .params import ScoringParams, load_params
 from .prospect import Prospect
 from .query import Query
-from .ranking import Ranking, RankLevel
+from .ranking import Brief, Ranking, RankLevel
 from .sector_model import SectorModel
-from .stages.explain import explain
+from .stages.explain import FORMS, Form
 from .stages.read import read
 from .stages.score import Scored, score
 from .stages.signals import signals
@@ -84,11 +86,35 @@ class Matcher:
 
     # --- the one path -------------------------------------------------------------------------------
 
+    @overload
     def match_many(
-        self, prospects: Sequence[Prospect], options: MatchOptions | None = None, *, vectors: np.ndarray | None = None
-    ) -> list[Ranking]:
-        """A ranking per prospect. `vectors`: their embeddings when the caller has them (a list's cache)."""
-        return self.rank(self.prepare(prospects, options, vectors=vectors))
+        self,
+        prospects: Sequence[Prospect],
+        options: MatchOptions | None = None,
+        *,
+        vectors: np.ndarray | None = None,
+        form: Literal["ranking"] = "ranking",
+    ) -> list[Ranking]: ...
+    @overload
+    def match_many(
+        self,
+        prospects: Sequence[Prospect],
+        options: MatchOptions | None = None,
+        *,
+        vectors: np.ndarray | None = None,
+        form: Literal["brief"],
+    ) -> list[Brief]: ...
+    def match_many(
+        self,
+        prospects: Sequence[Prospect],
+        options: MatchOptions | None = None,
+        *,
+        vectors: np.ndarray | None = None,
+        form: Form = "ranking",
+    ) -> list[Ranking] | list[Brief]:
+        """A ranking per prospect, or with `form="brief"` its brief (what a list keeps). `vectors`: their
+        embeddings when the caller has them (a list's cache)."""
+        return self.rank(self.prepare(prospects, options, vectors=vectors), form)
 
     def prepare(
         self, prospects: Sequence[Prospect], options: MatchOptions | None = None, *, vectors: np.ndarray | None = None
@@ -102,9 +128,13 @@ class Matcher:
         vecs = self.encoder.encode([p.text for p in prospects]) if vectors is None else vectors
         return signals(self.index, read(self.index, prospects, vecs, opts, self.params))
 
-    def rank(self, queries: Sequence[Query]) -> list[Ranking]:
-        """Stages score and explain."""
-        return [explain(q, sc, self.params) for q, sc in zip(queries, self.score(queries), strict=True)]
+    @overload
+    def rank(self, queries: Sequence[Query], form: Literal["ranking"] = "ranking") -> list[Ranking]: ...
+    @overload
+    def rank(self, queries: Sequence[Query], form: Literal["brief"]) -> list[Brief]: ...
+    def rank(self, queries: Sequence[Query], form: Form = "ranking") -> list[Ranking] | list[Brief]:
+        """Stages score and explain, in the form asked for."""
+        return FORMS[form](queries, self.score(queries), self.params)
 
     def score(self, queries: Sequence[Query]) -> list[Scored]:
         return score(self.index, queries, self.params, self.sector_model)

@@ -34,6 +34,7 @@ NO_FIT_MODALITIES = frozenset({"task", "encouragement"})
 # sub-sector: it matches each of the domain's sectors this much.
 DOMAIN_TAG = 0.85
 ELIGIBILITY_CACHE = 4096  # distinct structured-field combinations kept (a list without fields needs one)
+PLACE_CACHE = 4096  # distinct sets of named places kept (most descriptions name none or one)
 # Where an inherited clause comes from decides its discount, not how many levels up it sits: a city's clause counts
 # the same for every park and district of the city, and a GBA region between city and province changes nothing.
 SOURCE_OF_LEVEL = {"park": 1, "district": 1, "city": 2, "region": 3, "province": 3}
@@ -232,10 +233,17 @@ class ProfileIndex:
 
     def place_vector(self, named: dict[str, tuple[float, str]], park_share: float, parent_share: float) -> np.ndarray:
         """Per candidate: the weight of a named location, `park_share` of it for the parks inside, `parent_share`
-        for its parent levels."""
+        for its parent levels (read-only: shared by every description naming the same places)."""
+        return self._place_vector(
+            tuple(sorted((loc_id, w) for loc_id, (w, _) in named.items())), park_share, parent_share
+        )
+
+    @lru_cache(maxsize=PLACE_CACHE)  # noqa: B019  # the index lives as long as the process (see _eligibility)
+    def _place_vector(self, named: tuple[tuple[str, float], ...], park_share: float, parent_share: float) -> np.ndarray:
         out = np.zeros(len(self.candidates), dtype=np.float32)
         kb = self.kb
-        for loc_id, (w, _) in named.items():
+        # Each cell ends as the float32 of its largest value, whatever order the places come in.
+        for loc_id, w in named:
             if loc_id in self.row:
                 out[self.row[loc_id]] = max(out[self.row[loc_id]], w)
             for anc in kb.ancestors(loc_id):
@@ -244,7 +252,7 @@ class ProfileIndex:
             for r, c in enumerate(self.candidates):
                 if loc_id in {a.id for a in kb.ancestors(c)}:
                     out[r] = max(out[r], park_share * w)
-        return out
+        return _frozen(out)
 
     def eligibility(self, p: Prospect) -> tuple[EligibilityMap, np.ndarray]:
         """Per conditional measure, whether the prospect meets it, and per measure the factor that puts on its

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .kb.models import Measure, Taxonomy
 from .prospect import Prospect
@@ -41,25 +42,30 @@ class NeedsReader:
 
     def read(self, prospect: Prospect) -> dict[str, NeedWeight]:
         self.check_known(prospect.needs)
-        out: dict[str, NeedWeight] = {}
-
-        def put(nid: str, w: float, src: str) -> None:
-            if nid not in self.names:  # a default or stage need this taxonomy does not have
-                return
-            if nid not in out or out[nid].weight < w:
-                out[nid] = NeedWeight(w, src)
-
-        for nid, w in DEFAULT_NEEDS.items():
-            put(nid, w, "default")
-        for nid, w in STAGE_NEEDS.get(prospect.stage or "", {}).items():
-            put(nid, w, "stage")
+        out = dict(self._prior(prospect.stage))
         for nid in dict.fromkeys(self._owner[i] for i in self._terms.found(prospect.text)):
-            put(nid, TEXT_WEIGHT, "text")
+            self._put(out, nid, TEXT_WEIGHT, "text")
         if prospect.hk_macau:
-            put("hk_macau", TEXT_WEIGHT, "stated")  # a flag, not the officer naming the need
+            self._put(out, "hk_macau", TEXT_WEIGHT, "stated")  # a flag, not the officer naming the need
         for nid in prospect.needs:
-            put(nid, STATED_WEIGHT, "stated")
+            self._put(out, nid, STATED_WEIGHT, "stated")
         return out
+
+    @lru_cache(maxsize=len(STAGE_NEEDS) + 1)  # noqa: B019  # the reader lives as long as its index
+    def _prior(self, stage: str | None) -> dict[str, NeedWeight]:
+        """The needs every company has, then those of its stage (read-only: copied by `read`)."""
+        out: dict[str, NeedWeight] = {}
+        for nid, w in DEFAULT_NEEDS.items():
+            self._put(out, nid, w, "default")
+        for nid, w in STAGE_NEEDS.get(stage or "", {}).items():
+            self._put(out, nid, w, "stage")
+        return out
+
+    def _put(self, out: dict[str, NeedWeight], nid: str, w: float, src: str) -> None:
+        if nid not in self.names:  # a default or stage need this taxonomy does not have
+            return
+        if nid not in out or out[nid].weight < w:
+            out[nid] = NeedWeight(w, src)
 
     def needs_of(self, m: Measure) -> list[str]:
         """The needs a measure answers: its own list, else its kind's. Only offers and resources answer any: a

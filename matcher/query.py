@@ -7,6 +7,7 @@ never changed once built: `score` and `explain` return new objects, so one query
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -40,6 +41,11 @@ class Query:
     @property
     def text(self) -> str:
         return self.prospect.text
+
+    @cached_property
+    def ranked_needs(self) -> list[tuple[str, NeedWeight]]:
+        """The needs, weightiest first (ties by id)."""
+        return sorted(self.needs.items(), key=lambda kv: (-kv[1].weight, kv[0]))
 
     def channels(self) -> Signals:
         if self.signals is None:

@@ -1,9 +1,11 @@
-"""The ranking the engine returns: the same object for the library, the CLI and the API."""
+"""The ranking the engine returns: the same object for the library, the CLI and the API; and its brief, the plain
+data a list keeps of it."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, Field
 
@@ -168,3 +170,38 @@ class Ranking(BaseModel):
 
     def top(self, k: int) -> list[LocationMatch]:
         return self.matches[:k]
+
+
+# --- the brief: what a list keeps, as plain data (`Matcher.match_many(..., form="brief")`) ---------------------------
+
+
+class Cite(NamedTuple):
+    """A clause behind a fit as a reason and a list cite it."""
+
+    title: str
+    quote: str
+    doc_id: str
+    section: str
+    validity: str
+
+
+@dataclass(frozen=True, slots=True)
+class BriefMatch:
+    """A shortlist entry with the values its `LocationMatch` has: the location, score, fit, sector fit, reason and
+    the clauses behind the fit (best first)."""
+
+    rank: int
+    location_id: str
+    name: str
+    score: float
+    fit: Fit
+    sector: float
+    reason: str
+    evidence: tuple[Cite, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Brief:
+    """A ranking's shortlist without the rest: no models built, nothing but what a list writes."""
+
+    matches: tuple[BriefMatch, ...]

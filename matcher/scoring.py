@@ -25,6 +25,24 @@ def soft_or(values: Iterable[float] | np.ndarray) -> Any:
     return float(out) if out.ndim == 0 else out
 
 
+def max_last(x: np.ndarray) -> np.ndarray:
+    """`x.max(axis=-1)` over a short last axis (a few views, depths or picks), as elementwise maxima: numpy reduces
+    a short innermost axis element by element, many times slower."""
+    out: np.ndarray = x[..., 0].copy()
+    for j in range(1, x.shape[-1]):
+        np.maximum(out, x[..., j], out=out)
+    return out
+
+
+def prod_last(x: np.ndarray) -> np.ndarray:
+    """`np.prod(x, axis=-1)` over a short last axis, multiplied in the same order (first to last) as elementwise
+    products (see `max_last`)."""
+    out: np.ndarray = x[..., 0].copy()
+    for j in range(1, x.shape[-1]):
+        out *= x[..., j]
+    return out
+
+
 def breadth_fit(top3: np.ndarray, breadth: tuple[float, float]) -> np.ndarray:
     """Sector fit from the three best clause scores along the last axis (best first): the best, plus a little for the
     runners-up (breadth of support), capped at 1."""

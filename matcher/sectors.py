@@ -10,7 +10,7 @@ import ahocorasick
 import numpy as np
 
 from .kb.models import Taxonomy
-from .scoring import calibrate, soft_or
+from .scoring import calibrate, max_last, soft_or
 from .text import normalize
 
 # Words of a sector in the text: the first makes it likely, each further one adds, never quite certain (the encoder's
@@ -125,16 +125,27 @@ class SectorReader:
             hits.setdefault(self._owner[i], []).append(self._terms.terms[i].text)
         return hits
 
-    def read(self, text: str, proto_sims: np.ndarray, emb_range: tuple[float, float]) -> SectorReading:
-        """`proto_sims`: cosine of the prospect to each prototype (2 per sector, `self.ids` order); `emb_range`: the
-        cosine that means noise, and the one that means sure (ScoringParams.sector_emb_range)."""
-        hits = self.synonym_hits(text)
-        sims = proto_sims.reshape(len(self.ids), 2).max(axis=1)
-        emb = calibrate(sims, *emb_range)
-        syn = np.zeros(len(self.ids))
-        for sid, found in hits.items():
-            syn[self.col[sid]] = min(SYNONYM_CAP, SYNONYM_FIRST + SYNONYM_STEP * (len(found) - 1))
-        fused = soft_or(np.stack([syn, emb.astype(np.float64)]))
-        scores = {sid: round(v, 4) for sid, v in zip(self.ids, fused.tolist(), strict=True)}
-        domain = [self._domain.terms[i].text for i in self._domain.found(text)]
-        return SectorReading(scores=scores, matched=hits, domain_hits=domain)
+    def read_many(
+        self, texts: Sequence[str], proto_sims: np.ndarray, emb_range: tuple[float, float]
+    ) -> list[SectorReading]:
+        """`proto_sims`: texts × prototypes, the cosine of each text to each prototype (2 per sector, `self.ids`
+        order); `emb_range`: the cosine that means noise, and the one that means sure
+        (ScoringParams.sector_emb_range). The encoder's view is computed for all texts at once."""
+        sims = max_last(proto_sims.reshape(len(texts), len(self.ids), 2))
+        emb = calibrate(sims, *emb_range).astype(np.float64)
+        hits = [self.synonym_hits(t) for t in texts]
+        syn = np.zeros(emb.shape)
+        for k, found in enumerate(hits):
+            for sid, words in found.items():
+                syn[k, self.col[sid]] = min(SYNONYM_CAP, SYNONYM_FIRST + SYNONYM_STEP * (len(words) - 1))
+        fused = soft_or(np.stack([syn, emb]))
+        scores = [dict.fromkeys(self.ids, 0.0) for _ in texts]
+        rows, cols = np.nonzero(fused)  # most sectors are nothing like a given description
+        for k, c, v in zip(rows.tolist(), cols.tolist(), fused[rows, cols].tolist(), strict=True):
+            scores[k][self.ids[c]] = round(v, 4)
+        return [
+            SectorReading(
+                scores=sc, matched=found, domain_hits=[self._domain.terms[i].text for i in self._domain.found(t)]
+            )
+            for t, found, sc in zip(texts, hits, scores, strict=True)
+        ]

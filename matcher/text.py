@@ -15,11 +15,18 @@ _LATIN_WORD = re.compile(r"[a-z0-9]+(?:[-+/.][a-z0-9]+)*")
 _RUNS = re.compile(r"([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+)|([A-Za-z0-9][A-Za-z0-9\-+/.]*)")
 
 
+# The readers and the lexical channel each normalise a description: cached, it is done once per text (a chunk of a
+# list holds 256 descriptions and as many expanded queries).
+NORMALIZED = 1024
+
+
+@lru_cache(maxsize=NORMALIZED)
 def normalize(text: str) -> str:
     """NFKC (full-width letters and digits to ASCII), collapsed whitespace."""
     return " ".join(unicodedata.normalize("NFKC", text).split())
 
 
+@lru_cache(maxsize=NORMALIZED)  # asked of each description when it is read and again for the lexical channel
 def detect_lang(text: str) -> Lang:
     """Chinese when Chinese characters outweigh Latin words (a word counted as two characters) 3:7 or more."""
     cjk = len(_CJK.findall(text))
@@ -27,15 +34,24 @@ def detect_lang(text: str) -> Lang:
     return "zh" if cjk > 0 and cjk >= 0.3 * (cjk + 2 * words) else "en"
 
 
+_SEP = re.compile(r"[-+/.]")
+# The only characters outside ASCII whose lower case holds an ASCII letter (İ, the Kelvin sign): a Latin run ends
+# before them, a word found in the lower-cased text would run through them.
+_LOWER_TO_ASCII = ("\u0130", "\u212a")
+
+
+def _with_parts(words: list[str]) -> list[str]:
+    out: list[str] = []
+    for w in words:
+        out.append(w)
+        if _SEP.search(w) is not None:
+            out.extend(p for p in _SEP.split(w) if p)
+    return out
+
+
 def latin_words(text: str) -> list[str]:
     """Lower-cased Latin words; hyphenated terms are kept whole and also split (PET-MRI → pet-mri, pet, mri)."""
-    out: list[str] = []
-    for w in _LATIN_WORD.findall(text.lower()):
-        out.append(w)
-        parts = re.split(r"[-+/.]", w)
-        if len(parts) > 1:
-            out.extend(p for p in parts if p)
-    return out
+    return _with_parts(_LATIN_WORD.findall(text.lower()))
 
 
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
@@ -46,13 +62,19 @@ def is_cjk(text: str) -> bool:
     return _CJK_RUN.fullmatch(text) is not None
 
 
+def cjk_runs(text: str) -> list[str]:
+    """The runs of Chinese characters, in order."""
+    return _CJK_RUN.findall(text)
+
+
 def latin_grams(text: str) -> list[str]:
-    """The Latin part of `char_ngrams` of an already normalised text: words, and word bigrams."""
-    grams: list[str] = []
-    for _cjk, latin in _RUNS.findall(text):
-        if latin:
-            grams.extend(latin_words(latin))
+    """The Latin part of `char_ngrams` of an already normalised text: the words of each Latin run, and word
+    bigrams."""
     words = _LATIN_WORD.findall(text.lower())
+    if any(c in text for c in _LOWER_TO_ASCII):
+        grams = [g for _cjk, latin in _RUNS.findall(text) if latin for g in latin_words(latin)]
+    else:  # the words of the runs are those of the whole text
+        grams = _with_parts(words)
     grams.extend([f"{a} {b}" for a, b in zip(words, words[1:], strict=False)])
     return grams
 

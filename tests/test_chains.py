@@ -81,3 +81,11 @@ def test_top_measures_and_depths_match_the_full_product(layout) -> None:  # type
             mine = ch.owner == loc
             want = (disc[c, depth] * values[:, mine]).max(axis=1) if mine.any() else 0.0
             np.testing.assert_allclose(by_depth[:, c, depth], want, rtol=1e-6)
+
+
+@settings(max_examples=50, deadline=None)
+@given(layouts())
+def test_best_by_depth_is_each_locations_best_without_a_sort(layout) -> None:  # type: ignore[no-untyped-def]
+    ch, values, disc, _, _ = layout
+    best, _ = ch.per_location(values, 1, ch.all)
+    np.testing.assert_array_equal(ch.best_by_depth(values, disc), best[:, 0, ch.chain, 0] * disc[None])

@@ -238,3 +238,53 @@ def test_a_lifted_district_names_its_park_in_the_reason(fake_matcher: Matcher) -
     assert explained, "some lifted district fits"
     for x in explained:
         assert f"区内的{mt.kb.locations[x.hosts].name_zh}与该企业业务契合" in x.reason
+
+
+@pytest.mark.parametrize(
+    "opts",
+    [
+        {"top_k": 5},
+        {"top_k": None, "preset": "incentive-first"},
+        {"top_k": None, "expand": True, "focus": ("nansha", "sz-guangming", "gz-bio-island")},
+        {"top_k": 3, "level": "city"},
+    ],
+)
+def test_the_brief_holds_the_full_rankings_values(fake_matcher: Matcher, opts: dict) -> None:  # type: ignore[type-arg]
+    from matcher.options import MatchOptions
+
+    ps = [Prospect(text=" ".join(TERMS[k : k + 3]), revenue_cny=3e8 if k % 2 else None) for k in range(len(TERMS))]
+    ps += [Prospect(text="中药配方颗粒生产，想在横琴设厂", needs=["hk_macau", "land_plant"], stage="growth")]
+    mopts = MatchOptions(as_of=AS_OF, **opts)
+    full = fake_matcher.match_many(ps, mopts)
+    briefs = fake_matcher.match_many(ps, mopts, form="brief")
+    for r, b in zip(full, briefs, strict=True):
+        assert len(b.matches) == len(r.matches) > 0
+        for x, y in zip(r.matches, b.matches, strict=True):
+            assert (y.rank, y.location_id, y.name, y.score, y.fit, y.reason) == (
+                x.rank,
+                x.location_id,
+                x.name,
+                x.score,
+                x.fit,
+                x.reason,
+            )
+            assert y.sector == x.components.sector
+            assert [(e.title, e.quote, e.doc_id, e.section, e.validity) for e in x.evidence] == list(y.evidence)
+
+
+def test_the_shortlist_order_is_by_score_then_id(fake_matcher: Matcher) -> None:
+    import numpy as np
+
+    from matcher.options import MatchOptions
+
+    m = fake_matcher
+    cands = m.candidates
+    ps = [Prospect(text=t) for t in TERMS]
+    for sc in m.score(m.prepare(ps, MatchOptions(top_k=None, as_of=AS_OF))):
+        tied = dataclasses.replace(sc, score=np.round(sc.score, 1))  # many ties, broken by id
+        for s in (sc, tied):
+            want = sorted(
+                (r for r in range(len(cands)) if s.shown[r] and r not in s.folded),
+                key=lambda r: (-float(s.score[r]), cands[r]),  # noqa: B023
+            )
+            assert s.order() == want

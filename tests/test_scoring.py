@@ -94,3 +94,15 @@ def test_the_committed_parameters_load() -> None:
     p = load_params(default_data_dir().parent / "models" / "engine.yaml")
     assert p != ScoringParams()  # tuned, not the code's defaults
     assert list(p.fit_thresholds) == sorted(p.fit_thresholds) and len(p.level_discount) == 4
+
+
+@pytest.mark.parametrize("width", [1, 2, 3, 5, 15])
+def test_short_axis_reductions_equal_numpys_bit_for_bit(width: int) -> None:
+    from matcher.scoring import max_last, prod_last
+
+    rng = np.random.default_rng(width)
+    x = (1 - 0.7 * rng.random((300, 7, width))).astype(np.float32)
+    x[rng.random(x.shape) < 0.1] = 0.0
+    np.testing.assert_array_equal(max_last(x), x.max(axis=-1))
+    np.testing.assert_array_equal(prod_last(x), np.prod(x, axis=-1))
+    assert max_last(x).dtype == prod_last(x).dtype == np.float32

@@ -50,3 +50,22 @@ def test_a_fitted_index_is_reloaded_from_the_cache(tmp_path) -> None:  # type: i
     for q in ["人工晶体 PET-MRI", "AAV gene therapy CDMO", "中药配方颗粒", "nothing here"]:
         np.testing.assert_array_equal(cached.scores(q), fitted.scores(q))
     assert not TfidfIndex([*DOCS, "疫苗"], tmp_path).from_cache  # other documents: fitted afresh
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(["PET-MRI", "a.b", "-x", "x-", "C++", "İ", "\u212a", "é", "Ω", "中药", "1.5", " ", "/"]),
+            st.text(max_size=4),
+        ),
+        max_size=12,
+    )
+)
+def test_latin_grams_are_the_words_of_each_latin_run_and_their_bigrams(parts: list[str]) -> None:
+    from matcher.text import _LATIN_WORD, _RUNS, latin_grams, latin_words, normalize
+
+    for text in ("".join(parts), normalize("".join(parts))):
+        words = _LATIN_WORD.findall(text.lower())
+        want = [w for _cjk, latin in _RUNS.findall(text) if latin for w in latin_words(latin)]
+        assert latin_grams(text) == want + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]

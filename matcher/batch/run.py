@@ -19,7 +19,7 @@ from ..engine import Matcher
 from ..index import ProfileIndex
 from ..options import MatchOptions
 from ..prospect import Prospect
-from ..ranking import Ranking, RankLevel
+from ..ranking import Brief, RankLevel
 from .columns import Columns, parse_amount, parse_count
 from .read import Table
 from .store import EmbeddingStore
@@ -137,19 +137,19 @@ def chunks(items: list[Any], n: int) -> Iterator[list[Any]]:
         yield items[i : i + n]
 
 
-def project(ranking: Ranking, opts: BatchOptions) -> dict[str, Any]:
-    """What a list keeps of a ranking: per location id, name, score, fit and reason (all places); or, for one
-    place, its score, fit, reason, sector fit and first two clauses."""
+def project(brief: Brief, opts: BatchOptions) -> dict[str, Any]:
+    """What a list keeps of a ranking (its brief): per location id, name, score, fit and reason (all places); or,
+    for one place, its score, fit, reason, sector fit and first two clauses."""
     if opts.location is None:
         return {
             "top": [
                 {"location_id": x.location_id, "name": x.name, "score": x.score, "fit": x.fit, "reason": x.reason}
-                for x in ranking.matches
+                for x in brief.matches
             ]
         }
-    m = ranking.matches[0]
+    m = brief.matches[0]
     ev = [{"quote": e.quote, "doc": e.doc_id, "section": e.section, "validity": e.validity} for e in m.evidence[:2]]
-    return {"score": m.score, "fit": m.fit, "reason": m.reason, "sector": m.components.sector, "evidence": ev}
+    return {"score": m.score, "fit": m.fit, "reason": m.reason, "sector": m.sector, "evidence": ev}
 
 
 def match_options(opts: BatchOptions, index: ProfileIndex) -> MatchOptions:
@@ -183,10 +183,10 @@ def score_chunk(matcher: Matcher, store: EmbeddingStore, rows: Rows, cols: Colum
         return records
     vecs = store.encode([p.text for _, _, p in todo])
     prospects = [p for _, _, p in todo]
-    rankings = matcher.match_many(prospects, mopts, vectors=np.stack([vecs[p.text] for p in prospects]))
+    briefs = matcher.match_many(prospects, mopts, vectors=np.stack([vecs[p.text] for p in prospects]), form="brief")
     fresh: dict[str, dict[str, Any]] = {}
-    for (n, name, _p), ranking in zip(todo, rankings, strict=True):
-        result = project(ranking, opts)
+    for (n, name, _p), brief in zip(todo, briefs, strict=True):
+        result = project(brief, opts)
         records.append(Record(n, name, True, result))
         fresh[keys[n]] = result
     store.put_results(fresh)

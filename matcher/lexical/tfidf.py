@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from collections.abc import Sequence
+from itertools import chain
+from operator import itemgetter
 from pathlib import Path
 
 import ahocorasick
@@ -12,7 +14,9 @@ import numpy as np
 from scipy.sparse import csr_matrix
 
 from ..cachefiles import keep_recent, mark_used, temp_for
-from ..text import char_ngrams, is_cjk, latin_grams, normalize
+from ..text import char_ngrams, cjk_runs, is_cjk, latin_grams, normalize
+
+_VALUE = itemgetter(1)  # of an Aho-Corasick match (end, value)
 
 
 def _docs_key(docs: Sequence[str]) -> str:
@@ -77,7 +81,9 @@ class TfidfIndex:
     def _counts(self, query: str) -> Counter[int]:
         """Vocabulary column -> how often the query has that n-gram or word."""
         t = normalize(query)
-        counts: Counter[int] = Counter(j for _, j in self._cjk.iter(t)) if len(self._cjk) else Counter()
+        # Chinese n-grams only occur inside Chinese runs: the automaton reads those alone.
+        found = chain.from_iterable(map(self._cjk.iter, cjk_runs(t))) if len(self._cjk) else ()
+        counts: Counter[int] = Counter(map(_VALUE, found))
         for g, c in Counter(latin_grams(t)).items():
             j = self._vocab.get(g)
             if j is not None:

@@ -1,20 +1,26 @@
 """Stage 4, explain: the shortlist, each entry with the cited clauses, usable incentives and a reason.
 
-Everything here comes from the index and the scored query; reasons are assembled only from cited evidence.
+Everything here comes from the index and the scored queries; reasons are assembled only from cited evidence. Like
+the other stages it takes a chunk of queries at once (the evidence of every entry is found in one partial sort). Two
+forms (`FORMS`): the full `Ranking` an officer reads, or its `Brief`, the plain data a list keeps (the same
+values, without building some forty models a row).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import NamedTuple
+from collections.abc import Callable, Sequence
+from typing import Literal, NamedTuple
 
 import numpy as np
 
 from ..kb import KnowledgeBase
-from ..kb.models import Location, Source
+from ..kb.models import Location, Measure, Source
 from ..params import ScoringParams
 from ..query import Query
 from ..ranking import (
+    Brief,
+    BriefMatch,
+    Cite,
     Components,
     ConditionCheck,
     EndedIncentive,
@@ -45,15 +51,6 @@ FIT_EN = {"strong": "Strong fit", "good": "Good fit", "weak": "Weak fit", "none"
 def _doc(kb: KnowledgeBase, doc_id: str, zh: bool) -> str:
     s = kb.sources[doc_id].source
     return (s.short_zh or s.title) if zh else (s.short_en or s.title_en)
-
-
-class Cite(NamedTuple):
-    """What a reason says about one piece of evidence."""
-
-    title: str
-    doc_id: str
-    section: str
-    validity: str
 
 
 def reason(
@@ -110,38 +107,48 @@ def reason(
     return text
 
 
-def evidence_rows(sc: Scored, r: int) -> list[int]:
-    """The measures behind candidate `r`'s sector fit: the strongest few with a positive share, best first."""
-    contrib = sc.contrib(r)
-    top = np.argpartition(-contrib, N_EVIDENCE)[:N_EVIDENCE]
-    return [int(i) for i in top[np.lexsort((top, -contrib[top]))] if contrib[i] > 0]
+def evidence_rows(scored: Sequence[Scored], wanted: Sequence[tuple[int, int]]) -> list[list[int]]:
+    """Per (query, candidate row) wanted, the measures behind the candidate's sector fit for that query: the
+    strongest few with a positive share, best first (ties by row). One partial sort for all of them."""
+    if not wanted:
+        return []
+    reach = np.stack([scored[k].reach[r] for k, r in wanted])
+    contrib = reach * np.stack([scored[k].shares for k, _ in wanted])
+    top = np.argpartition(-contrib, N_EVIDENCE, axis=1)[:, :N_EVIDENCE]
+    e = np.arange(len(wanted))[:, None]
+    share = contrib[e, top]
+    best = np.lexsort((top, -share), axis=1)
+    top, share = top[e, best], share[e, best]
+    return [[i for i, v in zip(t, c, strict=True) if v > 0] for t, c in zip(top.tolist(), share.tolist(), strict=True)]
 
 
-def incentive_rows(query: Query, sc: Scored, r: int, ended: bool = False) -> list[tuple[int, list[str], float]]:
-    """(measure, the needs it answers, its worth) for candidate `r`: for the weightiest needs, the best measure
-    answering each (in force, or with `ended` those that have lapsed); a measure answering several is listed once.
-    Best first."""
+Incentives = list[tuple[int, list[str], float]]  # (measure row, the needs it answers, its worth), best first
+
+
+def incentive_rows(query: Query, sc: Scored, r: int, ended: bool = False) -> Incentives:
+    """For candidate `r`: for the weightiest needs, the best measure answering each (in force, or with `ended`
+    those that have lapsed); a measure answering several is listed once."""
     per_need = sc.per_need_ended if ended else sc.per_need
     picked: dict[int, list[str]] = {}
     worth: dict[int, float] = {}
-    for nid, nw in sorted(query.needs.items(), key=lambda kv: (-kv[1].weight, kv[0])):
+    for nid, nw in query.ranked_needs:
         if nid not in per_need:
             continue
         which, usable = per_need[nid]
-        i, q = int(which[r]), float(usable[r])
+        i, q = which.item(r), usable.item(r)
         if q > 0:
             picked.setdefault(i, []).append(nid)
             worth[i] = max(worth.get(i, 0.0), q * nw.weight)
-    measures = sc.index.measures
-    best = sorted(worth, key=lambda j: (-worth[j], measures[j][1].id))[:N_INCENTIVES]
+    best = sorted(worth, key=lambda j: (-worth[j], j))[:N_INCENTIVES]  # measure rows follow their ids
     return [(i, picked[i], worth[i]) for i in best]
 
 
 def host_name(sc: Scored, r: int, zh: bool) -> str | None:
     """The park whose fit lifted district `r`, by name, if one did."""
-    if sc.host[r] < 0:
+    host = sc.host.item(r)
+    if host < 0:
         return None
-    park = sc.index.kb.locations[sc.index.candidates[int(sc.host[r])]]
+    park = sc.index.kb.locations[sc.index.candidates[host]]
     return park.name_zh if zh else park.name_en
 
 
@@ -170,31 +177,79 @@ def ended_note(src: Source, status: str, zh: bool) -> str:
     return f"{title} ended {'on ' + end.isoformat() if end else 'earlier'}; check for a successor policy."
 
 
-def location_match(query: Query, sc: Scored, r: int, rank: int, fit: Fit, also: list[str]) -> LocationMatch:
+def measure_title(m: Measure, zh: bool) -> str:
+    return m.title_zh if zh else m.title_en
+
+
+def cite(sc: Scored, i: int, zh: bool) -> Cite:
+    """Measure row `i` as a reason cites it."""
+    _, m = sc.index.measures[i]
+    src = sc.index.kb.sources[m.source.doc].source
+    return Cite(measure_title(m, zh), m.source.quote, src.id, m.source.section, sc.status[i])
+
+
+def entry_reason(
+    query: Query, sc: Scored, r: int, fit: Fit, cites: Sequence[Cite], usable: Sequence[str]
+) -> tuple[str, PolicyStatus]:
+    """Candidate `r`'s reason, from its cited clauses (best first) and the titles of its usable incentives; and
+    whether the documents behind its fit are in force."""
+    loc = sc.index.kb.locations[sc.index.candidates[r]]
+    zh = query.lang == "zh"
+    status = policy_status([c.validity for c in cites])
+    text = reason(
+        query.lang,
+        loc.name_zh if zh else loc.name_en,
+        fit,
+        cites,
+        usable,
+        sc.index.kb,
+        named=sc.place.item(r) >= 1.0,
+        hosts=host_name(sc, r, zh),
+        status=status,
+        city=loc.level == "city",
+    )
+    return text, status
+
+
+class Entry(NamedTuple):
+    """A shortlist entry before it is written out: the candidate row, its rank and fit level, and the measure rows
+    behind it (its evidence and its usable incentives, best first)."""
+
+    row: int
+    rank: int
+    fit: Fit
+    evidence: list[int]
+    incentives: Incentives
+
+
+def location_match(query: Query, sc: Scored, entry: Entry, also: list[str]) -> LocationMatch:
     """One shortlist entry: the location, its components, the clauses behind it, the incentives it offers now
     and those that have lapsed."""
+    r, rank, fit = entry.row, entry.rank, entry.fit
     index = sc.index
     kb = index.kb
     loc_id = index.candidates[r]
     loc = kb.locations[loc_id]
-    lang = query.lang
-    zh = lang == "zh"
+    zh = query.lang == "zh"
     evidence = []
+    cites = []
     contrib = sc.contrib(r)
-    for i in evidence_rows(sc, r):
+    for i in entry.evidence:
         owner, m = index.measures[i]
         src = kb.sources[m.source.doc].source
+        c = cite(sc, i, zh)
+        cites.append(c)
         inherited = owner.id != loc_id
         evidence.append(
             Evidence(
                 measure_id=m.id,
                 kind=m.kind,
                 modality=m.modality,
-                title=m.title_zh if zh else m.title_en,
-                quote=m.source.quote,
-                doc_id=src.id,
+                title=c.title,
+                quote=c.quote,
+                doc_id=c.doc_id,
                 doc_title=src.title if zh else src.title_en,
-                section=m.source.section,
+                section=c.section,
                 validity=sc.status[i],
                 discounted=sc.status[i] != "in_force",
                 location_id=owner.id,
@@ -204,7 +259,7 @@ def location_match(query: Query, sc: Scored, r: int, rank: int, fit: Fit, also: 
             )
         )
     incentives = []
-    for i, answered, worth in incentive_rows(query, sc, r):
+    for i, answered, worth in entry.incentives:
         owner, m = index.measures[i]
         src = kb.sources[m.source.doc].source
         status, checks = sc.eligibility.get(i, ("no_conditions", []))
@@ -214,7 +269,7 @@ def location_match(query: Query, sc: Scored, r: int, rank: int, fit: Fit, also: 
                 measure_id=m.id,
                 kind=m.kind,
                 modality=m.modality,
-                title=m.title_zh if zh else m.title_en,
+                title=measure_title(m, zh),
                 offer=m.offer_zh if zh else m.offer_en,
                 needs=answered,
                 eligibility=status,
@@ -243,7 +298,7 @@ def location_match(query: Query, sc: Scored, r: int, rank: int, fit: Fit, also: 
                 measure_id=m.id,
                 kind=m.kind,
                 modality=m.modality,
-                title=m.title_zh if zh else m.title_en,
+                title=measure_title(m, zh),
                 quote=m.source.quote,
                 doc_id=src.id,
                 doc_title=src.title if zh else src.title_en,
@@ -256,12 +311,11 @@ def location_match(query: Query, sc: Scored, r: int, rank: int, fit: Fit, also: 
             )
         )
     city, district = kb.city_of(loc_id), kb.district_of(loc_id)
-    name = loc.name_zh if zh else loc.name_en
-    status_ = policy_status([e.validity for e in evidence])
+    text, status_ = entry_reason(query, sc, r, fit, cites, [i.title for i in incentives])
     return LocationMatch(
         rank=rank,
         location_id=loc_id,
-        name=name,
+        name=loc.name_zh if zh else loc.name_en,
         name_zh=loc.name_zh,
         name_en=loc.name_en,
         level=loc.level,
@@ -270,26 +324,15 @@ def location_match(query: Query, sc: Scored, r: int, rank: int, fit: Fit, also: 
         lat=loc.coordinates.lat,
         lon=loc.coordinates.lon,
         coordinate_precision=loc.coordinates.precision,
-        score=round(float(sc.score[r]), 4),
+        score=round(sc.score.item(r), 4),
         fit=fit,
         components=Components(
-            sector=round(float(sc.sector[r]), 4),
-            incentive=round(float(sc.incentive[r]), 4),
-            validity=round(float(sc.validity[r]), 4),
-            place=round(float(sc.place[r]), 4),
+            sector=round(sc.sector.item(r), 4),
+            incentive=round(sc.incentive.item(r), 4),
+            validity=round(sc.validity.item(r), 4),
+            place=round(sc.place.item(r), 4),
         ),
-        reason=reason(
-            lang,
-            name,
-            fit,
-            [Cite(e.title, e.doc_id, e.section, e.validity) for e in evidence],
-            [i.title for i in incentives],
-            kb,
-            named=bool(sc.place[r] >= 1.0),
-            hosts=host_name(sc, r, zh),
-            status=status_,
-            city=loc.level == "city",
-        ),
+        reason=text,
         policy_status=status_,
         evidence=evidence,
         incentives=incentives,
@@ -299,33 +342,64 @@ def location_match(query: Query, sc: Scored, r: int, rank: int, fit: Fit, also: 
     )
 
 
-def explain(query: Query, sc: Scored, params: ScoringParams) -> Ranking:
-    """The ranking for one query: its shortlist (`options.top_k` entries, or the `options.focus` locations at
-    their ranks), with what was read from the description."""
+def brief_match(query: Query, sc: Scored, entry: Entry) -> BriefMatch:
+    """One shortlist entry as `location_match` gives it, reduced to what a list keeps."""
+    zh = query.lang == "zh"
+    r = entry.row
+    loc = sc.index.kb.locations[sc.index.candidates[r]]
+    cites = [cite(sc, i, zh) for i in entry.evidence]
+    usable = [measure_title(sc.index.measures[i][1], zh) for i, _, _ in entry.incentives]
+    text, _ = entry_reason(query, sc, r, entry.fit, cites, usable)
+    return BriefMatch(
+        rank=entry.rank,
+        location_id=loc.id,
+        name=loc.name_zh if zh else loc.name_en,
+        score=round(sc.score.item(r), 4),
+        fit=entry.fit,
+        sector=round(sc.sector.item(r), 4),
+        reason=text,
+        evidence=tuple(cites),
+    )
+
+
+def shortlists(queries: Sequence[Query], scored: Sequence[Scored], params: ScoringParams) -> list[list[Entry]]:
+    """Per query, its entries: the `options.top_k` best, or the `options.focus` locations at their ranks."""
+    chosen: list[list[tuple[int, int]]] = []
+    for q, sc in zip(queries, scored, strict=True):
+        order = sc.order()
+        if q.options.focus:
+            rank_of = {r: k for k, r in enumerate(order, start=1)}
+            chosen.append([(sc.index.row[c], rank_of.get(sc.index.row[c], 0)) for c in q.options.focus])
+        else:
+            chosen.append([(r, k) for k, r in enumerate(order[: q.options.top_k or len(order)], start=1)])
+    evidence = iter(evidence_rows(scored, [(k, r) for k, picked in enumerate(chosen) for r, _ in picked]))
+    thresholds, floor = params.fit_thresholds, params.in_domain_floor
+    out = []
+    for q, sc, picked in zip(queries, scored, chosen, strict=True):
+        in_domain = q.sectors.in_domain
+        out.append(
+            [
+                Entry(
+                    r,
+                    rank,
+                    fit_level(sc.sector.item(r), in_domain, thresholds, floor),
+                    next(evidence),
+                    incentive_rows(q, sc, r),
+                )
+                for r, rank in picked
+            ]
+        )
+    return out
+
+
+def ranking(query: Query, sc: Scored, entries: Sequence[Entry]) -> Ranking:
+    """The ranking for one query: its shortlist, with what was read from the description."""
     index = sc.index
     opts = query.options
     lang: Lang = query.lang
-    order = sc.order()
     also: dict[int, list[str]] = {}
     for r, into in sc.folded.items():
         also.setdefault(into, []).append(index.candidates[r])
-    in_domain = query.sectors.in_domain
-    if opts.focus:
-        rank_of = {r: k for k, r in enumerate(order, start=1)}
-        chosen = [(index.row[c], rank_of.get(index.row[c], 0)) for c in opts.focus]
-    else:
-        chosen = [(r, k) for k, r in enumerate(order[: opts.top_k or len(order)], start=1)]
-    matches = [
-        location_match(
-            query,
-            sc,
-            r,
-            rank,
-            fit_level(float(sc.sector[r]), in_domain, params.fit_thresholds, params.in_domain_floor),
-            sorted(also.get(r, [])),
-        )
-        for r, rank in chosen
-    ]
     return Ranking(
         lang=lang,
         level=opts.level,
@@ -347,12 +421,30 @@ def explain(query: Query, sc: Scored, params: ScoringParams) -> Ranking:
                 weight=round(nw.weight, 3),
                 source=nw.source,
             )
-            for n, nw in sorted(query.needs.items(), key=lambda kv: (-kv[1].weight, kv[0]))
+            for n, nw in query.ranked_needs
         ],
-        in_domain=round(in_domain, 3),
+        in_domain=round(query.sectors.in_domain, 3),
         places=[
             PlaceSignal(id=lid, name=index.place_name(lid, lang), matched=term, weight=w)
             for lid, (w, term) in sorted(query.places.items())
         ],
-        matches=matches,
+        matches=[location_match(query, sc, e, sorted(also.get(e.row, []))) for e in entries],
     )
+
+
+def explain(queries: Sequence[Query], scored: Sequence[Scored], params: ScoringParams) -> list[Ranking]:
+    """Each query's full ranking (`ranking`)."""
+    entries = shortlists(queries, scored, params)
+    return [ranking(q, sc, e) for q, sc, e in zip(queries, scored, entries, strict=True)]
+
+
+def brief(queries: Sequence[Query], scored: Sequence[Scored], params: ScoringParams) -> list[Brief]:
+    """Each query's shortlist as `brief_match` gives it: what a list writes, built straight from the scores."""
+    entries = shortlists(queries, scored, params)
+    return [Brief(tuple(brief_match(q, sc, e) for e in es)) for q, sc, es in zip(queries, scored, entries, strict=True)]
+
+
+Form = Literal["ranking", "brief"]
+Explain = Callable[[Sequence[Query], Sequence[Scored], ScoringParams], list[Ranking] | list[Brief]]
+# The form a caller asks `Matcher.match_many` for: the full ranking (officer, API, evaluation), or a list's brief.
+FORMS: dict[str, Explain] = {"ranking": explain, "brief": brief}

@@ -23,14 +23,14 @@ def read(
 ) -> list[Query]:
     """`vectors`: the descriptions' embeddings, one row per prospect."""
     q = np.asarray(vectors, dtype=np.float32).reshape(len(prospects), -1)
-    protos = q @ index.protos.T
+    sectors = index.sectors.read_many([p.text for p in prospects], q @ index.protos.T, params.sector_emb_range)
     return [
         Query(
             prospect=p,
             options=options,
             vector=q[k],
             lang=p.lang or detect_lang(p.text),
-            sectors=index.sectors.read(p.text, protos[k], params.sector_emb_range),
+            sectors=sectors[k],
             needs=index.needs.read(p),
             places=index.places.read(p.text),
         )

@@ -9,6 +9,7 @@ import numpy as np
 
 from ..index import VIEWS, ProfileIndex
 from ..query import Query, Signals
+from ..scoring import max_last
 from ..sectors import SectorReading
 from ..text import detect_lang
 
@@ -35,8 +36,8 @@ def signals(index: ProfileIndex, queries: Sequence[Query]) -> list[Query]:
     if n == 0:
         return []
     q = np.stack([x.vector for x in queries]).astype(np.float32, copy=False)
-    dense = (q @ index.views.T).reshape(n, len(index.measures), VIEWS).max(axis=2)
-    conf = np.array([[x.sectors.scores[s] for s in index.sector_ids] for x in queries], dtype=np.float32)
+    dense = max_last((q @ index.views.T).reshape(n, len(index.measures), VIEWS))
+    conf = np.array([list(map(x.sectors.scores.__getitem__, index.sector_ids)) for x in queries], dtype=np.float32)
     # Per measure, the best confidence among its sectors (× DOMAIN_TAG for a whole-domain tag): over the few
     # (measure, sector) pairs there are rather than all measures × sectors.
     taxonomy = np.zeros((n, len(index.measures)), dtype=np.float32)
