@@ -67,7 +67,10 @@ class EmbeddingStore:
             vecs = self.encoder.encode(chunk).astype(np.float32)
             for t, v in zip(chunk, vecs, strict=True):
                 out[t] = v
-            self._put("emb", [(keys[t], v.tobytes()) for t, v in zip(chunk, vecs, strict=True)])
+        # Written after encoding, in one short transaction: an insert takes the file's write lock until the commit,
+        # and other processes sharing the file (a LocalCluster's workers) wait for it, so holding it while encoding
+        # made two workers take turns.
+        self._put("emb", [(keys[t], out[t].tobytes()) for t in todo])
         self._commit("emb")
         return out
 

@@ -89,3 +89,28 @@ def test_a_lookup_leaves_the_file_free_for_other_processes(tmp_path: Path) -> No
     with sqlite3.connect(tmp_path / "hash-64.embeddings.sqlite", timeout=0.1) as b:
         b.execute("UPDATE res SET used = used + 1")  # "database is locked" if `a` still held the write lock
     a.close()
+
+
+def test_encoding_holds_no_write_lock_on_the_shared_file(tmp_path: Path) -> None:
+    """A LocalCluster's workers share the cache file: while one encodes, the other must be able to write."""
+    path = tmp_path / "hash-64.embeddings.sqlite"
+    writable: list[bool] = []
+
+    class Probe(HashEncoder):
+        def encode(self, batch: list[str]) -> np.ndarray:
+            other = sqlite3.connect(path, timeout=0)  # another process's connection: no waiting
+            try:
+                other.execute("BEGIN IMMEDIATE")  # takes the write lock, or fails at once if someone holds it
+                other.rollback()
+                writable.append(True)
+            except sqlite3.OperationalError:
+                writable.append(False)
+            finally:
+                other.close()
+            return super().encode(batch)
+
+    store = EmbeddingStore(Probe(), "hash-64", tmp_path)
+    store.encode(texts("c", 200))  # four batches of 64
+    store.close()
+    assert writable == [True] * 4
+    assert rows(path, "emb") == 200
