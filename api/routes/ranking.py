@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -12,7 +13,7 @@ from matcher.engine import Matcher
 from matcher.options import MatchOptions, OptionError
 from matcher.options import PresetName as Preset
 from matcher.prospect import MAX_TEXT
-from matcher.ranking import Ranking
+from matcher.ranking import LocationMatch, Ranking
 
 from ..deps import MatcherDep, Reader
 from ..errors import ApiError, unprocessable
@@ -71,9 +72,19 @@ def compare(req: CompareRequest, m: MatcherDep, _: Reader) -> Comparison:
     return Comparison(lang=r.lang, as_of=r.as_of, preset=r.preset, sectors=r.sectors, locations=r.matches)
 
 
-def feature_collection(m: Matcher, ranking: Ranking | None) -> dict[str, Any]:
-    """One Point per location; with a prospect: rank, score, fit and reasons. A park folded into a ranked place
-    (it only inherits that place's fit) has no rank of its own: it carries `folded_into` and that place's fit."""
+def reasons(x: LocationMatch) -> dict[str, Any]:
+    """GET|POST /map's words per ranked place: its reason and its first two clauses."""
+    return {"reasons": [x.reason, *[f"{e.title}（{e.section}）" for e in x.evidence[:2]]]}
+
+
+def feature_collection(
+    m: Matcher,
+    ranking: Ranking | None,
+    extra: Callable[[LocationMatch | None], dict[str, Any]] = lambda x: reasons(x) if x else {"reasons": []},
+) -> dict[str, Any]:
+    """One Point per location; with a prospect: rank, score and fit, plus what `extra` adds for the place's match
+    (None where it does not rank). A park folded into a ranked place (it only inherits that place's fit) has no rank
+    of its own: it carries `folded_into` and that place's fit."""
     ranked = {x.location_id: x for x in ranking.matches} if ranking else {}
     folded = {p: x for x in ranking.matches for p in x.also_in} if ranking else {}
     feats = []
@@ -92,7 +103,7 @@ def feature_collection(m: Matcher, ranking: Ranking | None) -> dict[str, Any]:
             "rank": x.rank if x else None,
             "score": x.score if x else None,
             "fit": x.fit if x else (into.fit if into else None),
-            "reasons": [x.reason, *[f"{e.title}（{e.section}）" for e in x.evidence[:2]]] if x else [],
+            **extra(x),
             "folded_into": into.location_id if into else None,
         }
         feats.append(
