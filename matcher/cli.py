@@ -426,21 +426,28 @@ def batch(
         bar = stack.enter_context(
             tqdm(total=prepared.total, unit="row", disable=not sys.stderr.isatty(), file=sys.stderr)
         )
-        res = score_file(
-            m,
-            input_path,
-            prepared,
-            output,
-            errors_path,
-            opts,
-            cache_dir,
-            bar.update,
-            started,
-            cache_max=cache_max,
-            runner=runner,
-        )
+        try:
+            res = score_file(
+                m,
+                input_path,
+                prepared,
+                output,
+                errors_path,
+                opts,
+                cache_dir,
+                bar.update,
+                started,
+                cache_max=cache_max,
+                runner=runner,
+            )
+        except (RuntimeError, OSError) as err:  # the cluster starts on the first chunk to score
+            if runner is None:
+                raise
+            raise click.ClickException(str(err)) from err
     hits, encoded = (res.cache_hits, res.encoded) if runner is None else runner.counts[:2]
-    where = "" if runner is None else f" on {scheduler}"
+    where = ""
+    if runner is not None:
+        where = f" on {scheduler}" if runner.started else f" (all from the result cache: {scheduler} not started)"
     evicted = f", {res.evicted} old cache entries dropped" if res.evicted else ""
     click.echo(
         f"{res.total} rows ({res.encoding or 'xlsx'}): {res.scored} scored{where} → {output}, {res.errors} errors → "

@@ -114,12 +114,21 @@ class DaskRunner:
 
     def __enter__(self) -> DaskRunner:
         try:
-            from distributed import Client, LocalCluster
+            import distributed  # noqa: F401
         except ImportError as err:
             raise RuntimeError("scoring on Dask needs the dask extra: pip install 'park-matcher[dask]'") from err
-        if self.scheduler.startswith(LOCAL):
-            import dask
+        return self
 
+    def start(self) -> None:
+        """Connect to the cluster (starting a local one) and have every worker load the engine, all at once, and
+        prove it is the client's. Called on the first chunk, so that a run with nothing to score (every row found
+        in the client's result cache) starts nothing."""
+        if self._client is not None:
+            return
+        import dask
+        from distributed import Client, LocalCluster
+
+        if self.scheduler.startswith(LOCAL):
             n = parse_local(self.scheduler)
             with dask.config.set(LOCAL_CONFIG):
                 self._cluster = LocalCluster(
@@ -133,9 +142,7 @@ class DaskRunner:
             self._client = Client(self._cluster)
         else:
             self._client = Client(self.scheduler)
-        # Every worker loads the engine now, all at once, and proves it is the client's.
         self._client.run(warm, self.engine)
-        return self
 
     def __exit__(self, *exc: object) -> None:
         if self._client is not None:
@@ -144,15 +151,21 @@ class DaskRunner:
             self._cluster.close()
 
     @property
+    def started(self) -> bool:
+        return self._client is not None
+
+    @property
     def workers(self) -> int:
+        self.start()
         return max(1, len(self._client.scheduler_info(n_workers=-1)["workers"]))
 
     def __call__(self, parts: list[Rows], cols: Columns, opts: BatchOptions) -> Iterator[list[Record]]:
         """Each chunk's records as it completes, keeping a few chunks per worker queued."""
         from distributed import as_completed
 
-        if self._client is None:
-            raise RuntimeError("use the runner inside `with DaskRunner(...)`")
+        if not parts:
+            return
+        self.start()
         client = self._client
         pending = iter(parts)
 

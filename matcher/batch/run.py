@@ -163,22 +163,47 @@ def match_options(opts: BatchOptions, index: ProfileIndex) -> MatchOptions:
     )
 
 
-def score_chunk(matcher: Matcher, store: EmbeddingStore, rows: Rows, cols: Columns, opts: BatchOptions) -> list[Record]:
-    records: list[Record] = []
+def read_rows(rows: Rows, cols: Columns) -> tuple[list[tuple[int, str, Prospect]], list[Record]]:
+    """The chunk's rows as prospects, and a record for each row that cannot be one."""
     ready: list[tuple[int, str, Prospect]] = []
+    bad: list[Record] = []
     for n, cells in rows:
         try:
             name, p = to_prospect(cells, cols)
             ready.append((n, name, p))
         except ValueError as err:
-            records.append(Record(n, str(cells.get(cols.name) or "") if cols.name else "", False, reason=str(err)))
-    mopts = matcher.check(match_options(opts, matcher.index))  # fixes the date once for the chunk
-    as_of = mopts.date()
+            bad.append(Record(n, str(cells.get(cols.name) or "") if cols.name else "", False, reason=str(err)))
+    return ready, bad
+
+
+def from_cache(
+    matcher: Matcher, store: EmbeddingStore, ready: list[tuple[int, str, Prospect]], opts: BatchOptions
+) -> tuple[MatchOptions, dict[int, str], list[Record], list[tuple[int, str, Prospect]]]:
+    """The options as checked (the date fixed), each row's result key, the records the result cache holds, and the
+    rows left to score."""
+    mopts = matcher.check(match_options(opts, matcher.index))
     fp = matcher.fingerprint  # once per chunk
-    keys = {n: result_key(fp, opts, as_of, p) for n, _, p in ready}
+    keys = {n: result_key(fp, opts, mopts.date(), p) for n, _, p in ready}
     cached = store.results(list(keys.values()))
-    todo = [(n, name, p) for n, name, p in ready if keys[n] not in cached]
-    records += [Record(n, name, True, cached[keys[n]]) for n, name, p in ready if keys[n] in cached]
+    found = [Record(n, name, True, cached[keys[n]]) for n, name, _ in ready if keys[n] in cached]
+    return mopts, keys, found, [(n, name, p) for n, name, p in ready if keys[n] not in cached]
+
+
+def cached_records(
+    matcher: Matcher, store: EmbeddingStore, rows: Rows, cols: Columns, opts: BatchOptions
+) -> tuple[list[Record], Rows]:
+    """The records the result cache already holds for these rows and those of rows that cannot be scored (both
+    cheap), and the rows left to score."""
+    ready, bad = read_rows(rows, cols)
+    found = bad + from_cache(matcher, store, ready, opts)[2]
+    done = {r.row for r in found}
+    return found, [(n, cells) for n, cells in rows if n not in done]
+
+
+def score_chunk(matcher: Matcher, store: EmbeddingStore, rows: Rows, cols: Columns, opts: BatchOptions) -> list[Record]:
+    ready, records = read_rows(rows, cols)
+    mopts, keys, found, todo = from_cache(matcher, store, ready, opts)
+    records += found
     if not todo:
         return records
     vecs = store.encode([p.text for _, _, p in todo])
@@ -214,6 +239,14 @@ def run_batch(
         checkpoint.add(bad)
     todo = [(n, c) for n, c in table.rows if n not in checkpoint.done]
     progress(len(table.rows) + len(table.bad) - len(todo))
+    if runner is not None and todo:
+        # Rows whose results this machine's cache holds, and rows that cannot be scored, are answered here before
+        # any chunk is shipped: a re-run of an unchanged list sends nothing to the workers (and a LocalCluster is
+        # then never started).
+        found, todo = cached_records(matcher, store, todo, cols, opts)
+        if found:
+            checkpoint.add(found)
+            progress(len(found))
 
     def in_process(parts: list[Rows], cols: Columns, opts: BatchOptions) -> Iterator[list[Record]]:
         return (score_chunk(matcher, store, part, cols, opts) for part in parts)
