@@ -17,6 +17,7 @@ from matcher.engine import Matcher
 
 from . import errors, openapi
 from .batches import BatchWorker
+from .batching import MatchBatcher
 from .config import Settings
 from .db.session import make_engine, migrate, session_factory
 from .health import Health
@@ -107,6 +108,7 @@ def create_app(settings: Settings | None = None, matcher: Matcher | None = None)
     )
     app.state.settings = settings
     app.state.health = Health()
+    app.state.match_batcher = MatchBatcher(ranking.render)
     errors.install(app)
     openapi.install(app)
     routers = (ranking.router, shortlist.router, parks.router, places.router, library.router, prospects.router)

@@ -25,6 +25,22 @@ def soft_or(values: Iterable[float] | np.ndarray) -> Any:
     return float(out) if out.ndim == 0 else out
 
 
+SMALL_CALL = 32  # calls of up to this many queries compute each query's products on its own (see `similarities`)
+
+
+def similarities(q: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """`q @ m.T` (queries × rows of `m`). In a call of up to SMALL_CALL queries each query is multiplied alone, so that
+    its result does not depend on which other queries share the call: BLAS sums a lone row and the rows of a block
+    in different orders, a few last bits apart, which can move a rounded score. The service ranks requests that
+    arrive together in one call (api/batching.py) and answers each exactly as alone. Larger calls (a list's chunks
+    of 256) take one product."""
+    if 1 < len(q) <= SMALL_CALL:
+        mt = m.T
+        return np.concatenate([q[i : i + 1] @ mt for i in range(len(q))])
+    out: np.ndarray = q @ m.T
+    return out
+
+
 def max_last(x: np.ndarray) -> np.ndarray:
     """`x.max(axis=-1)` over a short last axis (a few views, depths or picks), as elementwise maxima: numpy reduces
     a short innermost axis element by element, many times slower."""

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import orjson
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import ValidationError
 
 from matcher.engine import Matcher
 from matcher.options import MatchOptions, OptionError
 from matcher.options import PresetName as Preset
-from matcher.prospect import MAX_TEXT
+from matcher.prospect import MAX_TEXT, Prospect
 from matcher.ranking import LocationMatch, Ranking
 
 from ..deps import MatcherDep, Reader
@@ -22,14 +23,27 @@ from ..schemas import CompareRequest, Comparison, MatchRequest
 router = APIRouter(tags=["ranking"])
 
 
-def run_match(
+@contextmanager
+def api_errors() -> Iterator[None]:
+    """The engine's refusals of the caller's input as 422s that name the field."""
+    try:
+        yield
+    except ValidationError as err:  # a field the engine's own model refuses (company_type …)
+        raise unprocessable(err) from err
+    except OptionError as err:  # top_k beyond the candidates, bad weights …: the caller's input, said plainly
+        raise ApiError(422, str(err), errors=[{"field": err.field, "message": str(err)}]) from err
+    except ValueError as err:
+        raise ApiError(422, str(err), errors=[{"field": "body", "message": str(err)}]) from err
+
+
+def match_inputs(
     m: Matcher, req: MatchRequest, top_k: int | None = None, expand: bool | None = None, focus: tuple[str, ...] = ()
-) -> Ranking:
+) -> tuple[Prospect, MatchOptions]:
     try:
         m.index.needs.check_known(req.needs)
     except ValueError as err:
         raise ApiError(422, str(err), errors=[{"field": "needs", "message": str(err)}]) from err
-    try:
+    with api_errors():
         opts = MatchOptions(
             top_k=top_k or req.top_k,
             preset=req.preset,
@@ -39,24 +53,34 @@ def run_match(
             focus=focus,
             level=req.level,
         )
-        return m.match_many([req.prospect()], opts)[0]
-    except ValidationError as err:  # a field the engine's own model refuses (company_type …)
-        raise unprocessable(err) from err
-    except OptionError as err:  # top_k beyond the candidates, bad weights …: the caller's input, said plainly
-        raise ApiError(422, str(err), errors=[{"field": err.field, "message": str(err)}]) from err
-    except ValueError as err:
-        raise ApiError(422, str(err), errors=[{"field": "body", "message": str(err)}]) from err
+        return req.prospect(), m.check(opts)
+
+
+def run_match(
+    m: Matcher, req: MatchRequest, top_k: int | None = None, expand: bool | None = None, focus: tuple[str, ...] = ()
+) -> Ranking:
+    prospect, opts = match_inputs(m, req, top_k, expand, focus)
+    with api_errors():
+        return m.match_many([prospect], opts)[0]
+
+
+def render(ranking: Ranking) -> bytes:
+    """The ranking serialised once: the engine built it from validated parts, so it is not validated again (FastAPI
+    returns a Response as it is; `response_model` still documents it)."""
+    return orjson.dumps(ranking.model_dump())
 
 
 def ranking_response(ranking: Ranking) -> Response:
-    """The ranking serialised once: the engine built it from validated parts, so it is not validated again (FastAPI
-    returns a Response as it is; `response_model` still documents it)."""
-    return Response(orjson.dumps(ranking.model_dump()), media_type="application/json")
+    return Response(render(ranking), media_type="application/json")
 
 
 @router.post("/match", response_model=Ranking, summary="Ranked, explained shortlist for a prospect")
-def match(req: MatchRequest, m: MatcherDep, _: Reader) -> Response:
-    return ranking_response(run_match(m, req))
+async def match(req: MatchRequest, m: MatcherDep, _: Reader, request: Request) -> Response:
+    """Requests that arrive together are ranked in one engine call, each exactly as alone (api/batching.py)."""
+    prospect, opts = match_inputs(m, req)
+    with api_errors():
+        body = await request.app.state.match_batcher.rank(m, prospect, opts)
+    return Response(body, media_type="application/json")
 
 
 @router.post("/compare", response_model=Comparison, summary="2–5 locations side by side for a prospect")

@@ -11,6 +11,7 @@ from ..options import MatchOptions
 from ..params import ScoringParams
 from ..prospect import Prospect
 from ..query import Query
+from ..scoring import similarities
 from ..text import detect_lang
 
 
@@ -23,7 +24,9 @@ def read(
 ) -> list[Query]:
     """`vectors`: the descriptions' embeddings, one row per prospect."""
     q = np.asarray(vectors, dtype=np.float32).reshape(len(prospects), -1)
-    sectors = index.sectors.read_many([p.text for p in prospects], q @ index.protos.T, params.sector_emb_range)
+    sectors = index.sectors.read_many(
+        [p.text for p in prospects], similarities(q, index.protos), params.sector_emb_range
+    )
     return [
         Query(
             prospect=p,

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..index import VIEWS, ProfileIndex
 from ..query import Query, Signals
-from ..scoring import max_last
+from ..scoring import max_last, similarities
 from ..sectors import SectorReading
 from ..text import detect_lang
 
@@ -36,7 +36,7 @@ def signals(index: ProfileIndex, queries: Sequence[Query]) -> list[Query]:
     if n == 0:
         return []
     q = np.stack([x.vector for x in queries]).astype(np.float32, copy=False)
-    dense = max_last((q @ index.views.T).reshape(n, len(index.measures), VIEWS))
+    dense = max_last(similarities(q, index.views).reshape(n, len(index.measures), VIEWS))
     conf = np.array([list(map(x.sectors.scores.__getitem__, index.sector_ids)) for x in queries], dtype=np.float32)
     # Per measure, the best confidence among its sectors (× DOMAIN_TAG for a whole-domain tag): over the few
     # (measure, sector) pairs there are rather than all measures × sectors.
