@@ -10,6 +10,7 @@ from the checkpoint like any run.
 from __future__ import annotations
 
 import functools
+import gc
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -73,6 +74,8 @@ def worker_matcher(engine: Engine) -> Matcher:
                     "every worker needs the same data/, models/ and encoder as the client"
                 )
             _loaded[engine.fingerprint] = m
+            gc.collect()  # the engine stays for the worker's life: out of the collector's sight (see api/main.py)
+            gc.freeze()
         return _loaded[engine.fingerprint]
 
 
