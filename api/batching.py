@@ -50,7 +50,8 @@ class MatchBatcher:
     """Per process, on its event loop: `rank` queues a request and awaits its rendered ranking."""
 
     def __init__(self, render: Render, max_batch: int = SMALL_CALL):
-        self.render, self.max_batch = render, max_batch
+        # Past SMALL_CALL queries the engine takes one product for the call, and answers would depend on the batch.
+        self.render, self.max_batch = render, min(max_batch, SMALL_CALL)
         self._groups: dict[tuple[int, str], _Group] = {}
         self._task: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None

@@ -273,8 +273,14 @@ class ProfileIndex:
         company_type: tuple[str, ...],
         hk_macau: bool | None,
     ) -> tuple[EligibilityMap, np.ndarray]:
+        # Every field given: for a missing field with a default factory (needs), pydantic's model_construct asks
+        # inspect.signature about the factory, which parses text with `ast`; on Python 3.11.7 two threads parsing at
+        # once fail with "SystemError: AST constructor recursion depth mismatch" (seen in CI in this test suite).
         p = Prospect.model_construct(
             text="-",
+            name=None,
+            needs=[],
+            lang=None,
             revenue_cny=revenue_cny,
             headcount=headcount,
             investment_cny=investment_cny,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
 from matcher import Matcher, MatchOptions, Prospect
 
 AS_OF = dt.date(2026, 11, 23)
@@ -39,3 +41,17 @@ def test_eligibility_cache_under_contention(fake_matcher: Matcher) -> None:
     for p, (elig, factor) in zip(ps[::400], results[::400], strict=True):
         again, f2 = index.eligibility(p)
         assert again == elig and (f2 == factor).all()
+
+
+def test_eligibility_parses_no_source(fake_matcher: Matcher, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Eligibility builds its prospect with every field given. A default factory left to pydantic's model_construct
+    sends it to inspect.signature, which parses text with `ast`: not thread-safe on Python 3.11.7 (a SystemError in
+    CI under the test above)."""
+    from pydantic._internal import _typing_extra
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("inspect.signature called while reading eligibility")
+
+    monkeypatch.setattr(_typing_extra, "signature", refuse)  # what pydantic calls for a default factory
+    elig, factor = fake_matcher.index.eligibility(Prospect(text="抗体", revenue_cny=123_456_789.0, headcount=77))
+    assert len(factor) == len(fake_matcher.index.measures)
