@@ -33,8 +33,29 @@ class Leader:
             except BlockingIOError:
                 os.close(fd)
                 return
+            os.ftruncate(fd, 0)
+            os.write(fd, str(os.getpid()).encode("ascii"))
             _held[self.path] = [fd, 1]
             self.held = True
+
+    def running(self) -> bool:
+        """Whether a live server process holds the lock: this one, or the one whose process id the lock file names.
+        (Read, not locked: taking the lock even for a moment could keep a starting process from it.)"""
+        if self.held:
+            return True
+        try:
+            pid = int(self.path.read_text(encoding="ascii").strip() or 0)
+        except (OSError, ValueError):
+            return False
+        if pid <= 0:
+            return False
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:  # alive, under another user
+            return True
+        return True
 
     def release(self) -> None:
         if not self.held:

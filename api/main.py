@@ -86,7 +86,7 @@ def create_app(settings: Settings | None = None, matcher: Matcher | None = None)
         # With several server processes (`matcher serve --workers N`) one of them runs the batch jobs: the others
         # only queue them, and the runner picks them up within its polling interval. Extraction jobs are claimed
         # atomically, so every process may run them.
-        leader = Leader(settings.var_dir / "batch-worker.lock")
+        leader = app.state.leader = Leader(settings.var_dir / "batch-worker.lock")
         if leader.held:
             app.state.batch_worker.start()
         app.state.ingest_worker.start()

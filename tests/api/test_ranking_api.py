@@ -3,9 +3,15 @@ SQLite only: none of this touches storage)."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from fastapi.testclient import TestClient
 
+from api.config import Settings
+from api.main import create_app
 from matcher import Matcher
 from matcher.ranking import Ranking
 
@@ -231,3 +237,37 @@ def test_the_openapi_document_says_what_is_accepted(api: TestClient) -> None:
     }
     r = api.put(f"{V1}/map")
     assert r.status_code == 405 and r.headers["allow"] == "GET, POST"
+
+
+ROOT = Path(__file__).resolve().parents[2]
+HOLDER = """
+import sys, time
+from pathlib import Path
+from api.leader import Leader
+leader = Leader(Path(sys.argv[1]))
+print("held" if leader.held else "not held", flush=True)
+time.sleep(120)
+"""
+
+
+def test_a_server_process_that_does_not_run_the_batch_jobs_is_healthy(
+    api_settings: Settings, engine_matcher: Matcher
+) -> None:
+    """With `serve --workers N` one process runs the batch jobs; the others answer health ok while it lives, and
+    say so when no process runs them."""
+    lock = api_settings.var_dir / "batch-worker.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    other = subprocess.Popen([sys.executable, "-c", HOLDER, str(lock)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        assert other.stdout is not None and other.stdout.readline().strip() == "held"
+        with TestClient(create_app(api_settings, matcher=engine_matcher), raise_server_exceptions=False) as c:
+            assert not c.app.state.leader.held  # type: ignore[attr-defined]
+            ok = c.get("/api/v1/health")
+            assert ok.status_code == 200 and ok.json()["batch_worker"] == "ok", ok.json()
+            other.kill()
+            other.wait()
+            gone = c.get("/api/v1/health")
+            assert gone.status_code == 503
+            assert gone.json()["batch_worker"] == "stopped: no server process runs the batch jobs"
+    finally:
+        other.kill()
