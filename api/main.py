@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -14,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from matcher import __version__
 from matcher.config import MatcherConfig
-from matcher.engine import Matcher
+from matcher.engine import Matcher, freeze_loaded
 
 from . import errors, openapi
 from .batches import BatchWorker
@@ -90,11 +89,7 @@ def create_app(settings: Settings | None = None, matcher: Matcher | None = None)
         if leader.held:
             app.state.batch_worker.start()
         app.state.ingest_worker.start()
-        # What start-up loaded (the engine, its index, the extraction classifiers) lives as long as the process:
-        # kept out of the collector's sight, a full collection no longer walks it between requests, which took
-        # p95 at 32 clients from 230–244 to 169–172 ms (`matcher load-test`). Garbage first, so none is kept.
-        gc.collect()
-        gc.freeze()
+        freeze_loaded()  # what start-up loaded lives as long as the process
         yield
         app.state.ingest_worker.stop()
         if leader.held:

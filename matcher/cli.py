@@ -3,7 +3,6 @@ through the `park_matcher.commands` entry points, loaded only when called (the c
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 import sys
@@ -399,8 +398,9 @@ def batch(
     m = _matcher(data_dir, cache_dir, encoder)
     if location is not None and location not in m.index.row:
         raise click.BadParameter(f"unknown location {location!r}", param_hint="--for")
-    gc.collect()  # the engine stays for the run: out of the collector's sight (a full collection walked it)
-    gc.freeze()
+    from .engine import freeze_loaded
+
+    freeze_loaded()  # the engine stays for the run
     opts = BatchOptions(
         top=top,
         location=location,

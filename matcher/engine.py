@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import gc
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Literal, overload
@@ -31,6 +32,15 @@ from .stages.score import Scored, score
 from .stages.signals import signals
 
 __all__ = ["MatchOptions", "Matcher", "MatcherConfig"]
+
+
+def freeze_loaded() -> None:
+    """Move everything loaded so far (the engine, its index; in the service also the extraction classifiers) out of
+    the garbage collector's sight, after collecting what is already garbage: it lives as long as the process, and a
+    full collection walked all of it between requests or chunks. In the service this took p95 at 32 clients from
+    230–244 to 169–172 ms (`matcher load-test`); in a list, collections from 0.033 to 0.012 ms a row."""
+    gc.collect()
+    gc.freeze()
 
 
 class Matcher:

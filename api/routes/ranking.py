@@ -70,10 +70,6 @@ def render(ranking: Ranking) -> bytes:
     return orjson.dumps(ranking.model_dump())
 
 
-def ranking_response(ranking: Ranking) -> Response:
-    return Response(render(ranking), media_type="application/json")
-
-
 @router.post("/match", response_model=Ranking, summary="Ranked, explained shortlist for a prospect")
 async def match(req: MatchRequest, m: MatcherDep, _: Reader, request: Request) -> Response:
     """Requests that arrive together are ranked in one engine call, each exactly as alone (api/batching.py)."""

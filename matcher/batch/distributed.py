@@ -10,7 +10,6 @@ from the checkpoint like any run.
 from __future__ import annotations
 
 import functools
-import gc
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -18,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import MatcherConfig
-from ..engine import Matcher
+from ..engine import Matcher, freeze_loaded
 from .columns import Columns
 from .run import BatchOptions, Record, Rows, score_chunk
 from .store import MAX_ENTRIES, EmbeddingStore
@@ -74,8 +73,7 @@ def worker_matcher(engine: Engine) -> Matcher:
                     "every worker needs the same data/, models/ and encoder as the client"
                 )
             _loaded[engine.fingerprint] = m
-            gc.collect()  # the engine stays for the worker's life: out of the collector's sight (see api/main.py)
-            gc.freeze()
+            freeze_loaded()  # the engine stays for the worker's life
         return _loaded[engine.fingerprint]
 
 
