@@ -61,6 +61,9 @@ def test_a_gbk_list_is_scored_with_progress_and_both_files_download(served: Serv
     assert all(m == 200 for _, m in seen) and [v for v, _ in seen] == sorted(v for v, _ in seen)
     assert seen[-1] == (200, 200)
     expect(page.locator("#progress")).to_contain_text("196 行已评分，4 行有错误")
+    expect(page.locator("#status")).to_have_text("完成：196 行已评分，4 行有错误。")  # no longer "scoring…"
+    expect(page.get_by_label("为每家企业推荐地点")).to_be_checked()  # the form kept the officer's choices
+    expect(page.get_by_label("结果格式")).to_have_value("csv")
 
     files = {}
     for which in ("result", "errors"):

@@ -2,7 +2,7 @@
 // the result and the errors file; earlier jobs. The result keeps every column of the officer's list.
 import { $, api, boot, can, download, explain, fill, h, onLang, onRole, openKeyDialog, pick, status, t, when } from "./common.js";
 
-const view = { jobs: [], parks: [], watching: null, seen: new Map(), timer: null, error: null };
+const view = { jobs: [], parks: [], watching: null, seen: new Map(), timer: null, error: null, announced: null };
 const say = (msg, error = false) => status($("#status"), msg, error);
 const preset = new URLSearchParams(location.search).get("for") || "";
 
@@ -108,9 +108,15 @@ function jobs() {
       h("td", {}, j.status === "done" ? downloads(j) : "–"))))));
 }
 
-function render() {
-  fill($("#main"), h("h1", {}, t("b-title")), form(), progressPanel(),
-    h("section", { class: "panel" }, h("h2", {}, t("b-jobs")), jobs()), $("#status"));
+function jobsPanel() {
+  return h("section", { class: "panel", id: "jobs-panel" }, h("h2", {}, t("b-jobs")), jobs());
+}
+
+// `keepForm`: the form already on the page stays as the officer left it (a refresh); a new language or key builds it
+// again.
+function render(keepForm = false) {
+  const kept = keepForm ? $("#batch-form") : null;
+  fill($("#main"), h("h1", {}, t("b-title")), kept || form(), progressPanel(), jobsPanel(), $("#status"));
 }
 
 async function refresh() {
@@ -122,25 +128,34 @@ async function refresh() {
   } catch (e) { view.jobs = []; view.error = e; }
   const keep = document.activeElement?.id;
   const active = view.jobs.find(j => j.id === view.watching);
-  if (active && !["done", "failed"].includes(active.status)) updateProgress();
-  else render();
+  if (active) updateProgress();
+  else render(true);
+  // The status line said "submitted, scoring…": once the watched list ends, it says how (once, for screen readers).
+  if (active && ["done", "failed"].includes(active.status) && view.announced !== active.id) {
+    view.announced = active.id;
+    if (active.status === "done") say(t("b-finished", active.scored_rows, active.error_rows));
+    else say(active.message || t("b-failed"), true);
+  }
   if (keep && document.getElementById(keep)) document.getElementById(keep).focus();
   clearTimeout(view.timer);
   if (view.jobs.some(j => j.status === "queued" || j.status === "running")) view.timer = setTimeout(refresh, 1000);
 }
 
-// While a job runs only the progress panel changes, so the form keeps what the officer typed.
+// While a job runs, and when it ends, only the progress and jobs panels change: the form keeps what the officer
+// typed and chose.
 function updateProgress() {
-  const old = $("#progress");
+  const old = $("#progress"), oldJobs = $("#jobs-panel");
   const fresh = progressPanel();
-  if (old && fresh) old.replaceWith(fresh);
-  else render();
+  if (old && fresh && oldJobs) {
+    old.replaceWith(fresh);
+    oldJobs.replaceWith(jobsPanel());
+  } else render(true);
 }
 
 boot("batches", async () => {
   view.parks = (await api("/parks")).filter(p => p.level !== "province");
   render();
   await refresh();
-  onLang(render);
+  onLang(() => render());
   onRole(() => { render(); refresh(); });
 });
