@@ -66,7 +66,7 @@ class Matcher:
         cfg = config or MatcherConfig()
         return cls(
             load_kb(cfg.data_dir),
-            encoder or create_encoder(cfg.encoder),
+            encoder or create_encoder(cfg.encoder, cfg.cache_dir),
             params=load_params(cfg.models / "engine.yaml"),
             cache_dir=cfg.cache_dir,
             sector_model=SectorModel.load(cfg.models / "sector_model.json"),

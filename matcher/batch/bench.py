@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..encoders import create_encoder
 from ..engine import Matcher
 from .distributed import parse_local
 from .store import BATCH
@@ -165,8 +166,10 @@ def _list(matcher: Matcher, rows: int, tmp: Path) -> tuple[Path, list[str]]:
 
 
 def _command(matcher: Matcher, src: Path, cache: Path, out: Path, encoder: str, extra: list[str]) -> list[str]:
-    # The policy profiles' embeddings are cached as after any earlier run (var/cache); the rows' are not.
+    # The policy profiles' embeddings and the model's files are cached as after any earlier run (var/cache); the
+    # rows' embeddings are not.
     Matcher(matcher.kb, matcher.encoder, cache_dir=cache)
+    create_encoder(encoder, cache).encode(["warm"])
     cmd = [sys.executable, "-m", "matcher", "batch", str(src), "-o", str(out), "--cache", str(cache)]
     return [*cmd, "--data", str(matcher.kb.root), "--encoder", encoder, *extra]
 

