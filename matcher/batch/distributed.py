@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -160,20 +160,22 @@ class DaskRunner:
         self.start()
         return max(1, len(self._client.scheduler_info(n_workers=-1)["workers"]))
 
-    def __call__(self, parts: list[Rows], cols: Columns, opts: BatchOptions) -> Iterator[list[Record]]:
-        """Each chunk's records as it completes, keeping a few chunks per worker queued."""
-        if not parts:
+    def __call__(self, parts: Iterable[Rows], cols: Columns, opts: BatchOptions) -> Iterator[list[Record]]:
+        """Each chunk's records as it completes, keeping a few chunks per worker queued. `parts` is drawn from only
+        as chunks are shipped; the cluster starts with the first."""
+        pending = iter(parts)
+        first = _take(pending, 1)
+        if not first:
             return
         from distributed import as_completed
 
         self.start()
         client = self._client
-        pending = iter(parts)
 
         def submit(part: Rows) -> Any:
             return client.submit(score_part, self.engine, part, cols, opts, pure=False)
 
-        queue = as_completed([submit(p) for p in _take(pending, IN_FLIGHT * self.workers)])
+        queue = as_completed([submit(p) for p in first + _take(pending, IN_FLIGHT * self.workers - 1)])
         for fut in queue:
             records, counts = fut.result()
             fut.release()

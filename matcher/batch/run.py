@@ -50,7 +50,7 @@ class Record:
 Rows = list[tuple[int, dict[str, Any]]]  # (row number, cells) of one chunk
 # Scores chunks and yields each one's records, in any order: in process by default, or on Dask workers
 # (`distributed.DaskRunner`); every runner calls `score_chunk`.
-Runner = Callable[[list[Rows], Columns, BatchOptions], Iterable[list[Record]]]
+Runner = Callable[[Iterable[Rows], Columns, BatchOptions], Iterable[list[Record]]]
 
 
 def to_prospect(cells: dict[str, Any], cols: Columns) -> tuple[str, Prospect]:
@@ -239,19 +239,25 @@ def run_batch(
         checkpoint.add(bad)
     todo = [(n, c) for n, c in table.rows if n not in checkpoint.done]
     progress(len(table.rows) + len(table.bad) - len(todo))
-    if runner is not None and todo:
-        # Rows whose results this machine's cache holds, and rows that cannot be scored, are answered here before
-        # any chunk is shipped: a re-run of an unchanged list sends nothing to the workers (and a LocalCluster is
-        # then never started).
-        found, todo = cached_records(matcher, store, todo, cols, opts)
-        if found:
-            checkpoint.add(found)
-            progress(len(found))
 
-    def in_process(parts: list[Rows], cols: Columns, opts: BatchOptions) -> Iterator[list[Record]]:
+    def in_process(parts: Iterable[Rows], cols: Columns, opts: BatchOptions) -> Iterator[list[Record]]:
         return (score_chunk(matcher, store, part, cols, opts) for part in parts)
 
-    for records in (runner or in_process)(list(chunks(todo, CHUNK)), cols, opts):
+    def shipped() -> Iterator[Rows]:
+        """Each chunk's rows that need a worker. Rows whose results this machine's cache holds, and rows that
+        cannot be scored, are answered here, chunk by chunk as the runner asks for the next one: a re-run of an
+        unchanged list ships nothing (and a LocalCluster is then never started), and a cold list's first chunk
+        leaves at once instead of after a pass over every row."""
+        for part in chunks(todo, CHUNK):
+            found, rest = cached_records(matcher, store, part, cols, opts)
+            if found:
+                checkpoint.add(found)
+                progress(len(found))
+            if rest:
+                yield rest
+
+    parts = chunks(todo, CHUNK) if runner is None else shipped()
+    for records in (runner or in_process)(parts, cols, opts):
         checkpoint.add(records)
         progress(len(records))
     order = sorted(checkpoint.done)

@@ -91,6 +91,28 @@ def test_a_rerun_the_cache_answers_starts_no_cluster(
         assert not runner.started and runner.counts == [0, 0, 0]
 
 
+def test_a_partly_cached_list_ships_only_the_rest(
+    rows: Path, index_cache: str, single: tuple[bytes, bytes], real_kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    """The first 300 descriptions were scored before (another list): the workers get the other rows only, and the
+    files are still the single process's."""
+    m = fake_matcher(cache_dir=index_cache)
+    head = tmp_path / "head.csv"
+    data = descriptions(real_kb.taxonomy, 5 * CHUNK + 40, seed=3)
+    write_csv(head, data[:300], encoding="gbk")
+    score(m, head, tmp_path / "head-out.csv")  # fills tmp_path/cache with those rows' results
+    engine = Engine(functools.partial(fake_matcher, 0.0, index_cache), m.fingerprint)
+    with DaskRunner("local:1", engine) as runner:
+        assert score(m, rows, tmp_path / "out.csv", runner) == single
+    cached = {t for _, t in data[:300]}
+    shipped = [
+        {t for k, (_, t) in enumerate(data) if k // CHUNK == c and k != 900 and t not in cached}
+        for c in range(len(data) // CHUNK + 1)
+    ]
+    # The workers (no cache of their own) encoded each chunk's descriptions that were not cached, and nothing else.
+    assert runner.counts[1] == sum(map(len, shipped)) < len(data) - 300
+
+
 def _malloc_setting() -> str | None:
     return os.environ.get("MALLOC_TRIM_THRESHOLD_")
 

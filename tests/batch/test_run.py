@@ -151,3 +151,39 @@ def test_a_list_larger_than_the_cache_limit_is_scored_whole(fake: Matcher, tmp_p
     assert (res.scored, res.errors) == (30, 0)
     assert res.evicted >= 20  # 30 embeddings and 30 results, each table kept to 10
     assert len(out.read_text(encoding="utf-8").splitlines()) == 30
+
+
+def test_a_runner_gets_each_chunks_uncached_rows_as_it_asks(fake: Matcher, tmp_path: Path) -> None:
+    """With a runner (Dask), the rows the client's cache answers are answered chunk by chunk as the runner draws
+    the next chunk, not in a pass over the whole list before the first chunk leaves; each chunk shipped holds
+    that chunk's rows the cache does not."""
+    from matcher.batch.run import CHUNK, score_chunk
+
+    texts = [f"人工晶体研发企业{i}号" for i in range(3 * CHUNK)]
+    rows = [(i + 2, {"name": f"c{i}", "description": t}) for i, t in enumerate(texts)]
+    store = EmbeddingStore(fake.encoder, "hash-64", tmp_path / "cache")
+    opts = BatchOptions(top=2, as_of=dt.date(2026, 11, 29))
+    # The second chunk's rows were scored before (any list with the same descriptions).
+    score_chunk(fake, store, rows[CHUNK : 2 * CHUNK], COLS, opts)
+    events: list[str] = []
+
+    def runner(parts, cols, o):  # type: ignore[no-untyped-def]
+        for part in parts:
+            events.append(f"ship {part[0][0]}..{part[-1][0]}")
+            yield score_chunk(fake, store, part, cols, o)
+
+    ckpt = Checkpoint(tmp_path / "ck.jsonl", "sig")
+    table = Table(["name", "description"], rows, "utf-8", [])
+    records = run_batch(
+        fake, table, COLS, opts, ckpt, store, progress=lambda n: events.append(f"done {n}"), runner=runner
+    )
+    assert [r.row for r in records] == [n for n, _ in rows]
+    first, last = rows[0][0], rows[-1][0]
+    assert events == [
+        "done 0",
+        f"ship {first}..{first + CHUNK - 1}",
+        f"done {CHUNK}",
+        f"done {CHUNK}",  # the second chunk, from the cache, when the runner asked for the next chunk
+        f"ship {first + 2 * CHUNK}..{last}",
+        f"done {CHUNK}",
+    ]
