@@ -19,8 +19,9 @@ from typing import Any
 
 from ..config import MatcherConfig
 from ..engine import Matcher, freeze_loaded
+from .checkpoint import Record
 from .columns import Columns
-from .run import BatchOptions, Record, Rows, score_chunk
+from .run import BatchOptions, Rows, score_chunk
 from .store import MAX_ENTRIES, EmbeddingStore
 
 LOCAL = "local:"

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..engine import Matcher
+from .checkpoint import Checkpoint
 from .columns import Columns, read_list
 from .read import NO_LIMITS, Limits, Table
-from .run import BatchOptions, Checkpoint, Runner, run_batch, signature
+from .run import BatchOptions, Runner, run_batch, signature
 from .store import MAX_ENTRIES, EmbeddingStore
 from .write import write_errors, write_output
 

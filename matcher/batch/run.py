@@ -6,9 +6,8 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
-import os
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ from ..index import ProfileIndex
 from ..options import MatchOptions
 from ..prospect import Prospect
 from ..ranking import Brief, RankLevel
+from .checkpoint import Checkpoint, Record, Records
 from .columns import Columns, parse_amount, parse_count
 from .read import Table
 from .store import EmbeddingStore
@@ -34,17 +34,6 @@ class BatchOptions:
     preset: str | None = None
     as_of: dt.date | None = None
     level: RankLevel = "landing"  # the level the top places are ranked at (landing places, or cities)
-
-
-@dataclass
-class Record:
-    """One input row's outcome: a result, or the reason it could not be scored."""
-
-    row: int
-    name: str
-    ok: bool
-    result: dict[str, Any] = field(default_factory=dict)
-    reason: str = ""
 
 
 Rows = list[tuple[int, dict[str, Any]]]  # (row number, cells) of one chunk
@@ -95,41 +84,6 @@ def signature(path: Path, cols: Columns, opts: BatchOptions, matcher: Matcher) -
         ).encode()
     )
     return h.hexdigest()[:32]
-
-
-class Checkpoint:
-    """Append-only JSON lines, fsynced per chunk; a torn last line (killed mid-write) is ignored."""
-
-    def __init__(self, path: Path, sig: str):
-        self.path, self.sig = path, sig
-        self.done: dict[int, Record] = {}
-        if path.exists():
-            lines = path.read_text(encoding="utf-8").splitlines()
-            head = json.loads(lines[0]) if lines else {}
-            if head.get("signature") == sig:
-                for line in lines[1:]:
-                    try:
-                        r = Record(**json.loads(line))
-                    except (json.JSONDecodeError, TypeError):
-                        continue  # the half-written line of an interrupted run
-                    self.done[r.row] = r
-            else:
-                path.unlink()
-        if not path.exists():
-            path.write_text(json.dumps({"signature": sig}) + "\n", encoding="utf-8")
-        self._f = path.open("a", encoding="utf-8")
-
-    def add(self, records: list[Record]) -> None:
-        for r in records:
-            self._f.write(json.dumps(r.__dict__, ensure_ascii=False) + "\n")
-            self.done[r.row] = r
-        self._f.flush()
-        os.fsync(self._f.fileno())
-
-    def close(self, remove: bool) -> None:
-        self._f.close()
-        if remove:
-            self.path.unlink(missing_ok=True)
 
 
 def chunks(items: list[Any], n: int) -> Iterator[list[Any]]:
@@ -227,9 +181,9 @@ def run_batch(
     store: EmbeddingStore,
     progress: Callable[[int], None] = lambda n: None,
     runner: Runner | None = None,
-) -> list[Record]:
+) -> Records:
     """Every input row ends up exactly once in the returned records (scored or with a reason), in row order
-    whatever order the chunks are scored in."""
+    whatever order the chunks are scored in; they are read back from the checkpoint as they are asked for."""
     if opts.location is not None and opts.location not in matcher.index.row:
         raise ValueError(f"unknown location {opts.location!r}; see `GET /api/v1/parks` or data/parks/")
     # One run, one date: the chunks (on whatever machine) all score as of the day the run started.
@@ -237,7 +191,7 @@ def run_batch(
     bad = [Record(n, "", False, reason=why) for n, why in table.bad if n not in checkpoint.done]
     if bad:
         checkpoint.add(bad)
-    todo = [(n, c) for n, c in table.rows if n not in checkpoint.done]
+    todo = [row for row in table.rows if row[0] not in checkpoint.done]  # the same tuples, not copies
     progress(len(table.rows) + len(table.bad) - len(todo))
 
     def in_process(parts: Iterable[Rows], cols: Columns, opts: BatchOptions) -> Iterator[list[Record]]:
@@ -260,5 +214,4 @@ def run_batch(
     for records in (runner or in_process)(parts, cols, opts):
         checkpoint.add(records)
         progress(len(records))
-    order = sorted(checkpoint.done)
-    return [checkpoint.done[n] for n in order]
+    return checkpoint.records()

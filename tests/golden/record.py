@@ -50,9 +50,10 @@ def batch_records(m: Matcher, items: list[tuple[str, Prospect]]) -> dict[str, An
     """What the list path stores per row, for all places (top 3) and for one place."""
     import tempfile
 
+    from matcher.batch.checkpoint import Checkpoint
     from matcher.batch.columns import Columns
     from matcher.batch.read import Table
-    from matcher.batch.run import BatchOptions, Checkpoint, run_batch
+    from matcher.batch.run import BatchOptions, run_batch
     from matcher.batch.store import EmbeddingStore
 
     rows = [(k + 2, {"name": cid, "description": p.text}) for k, (cid, p) in enumerate(items)]
