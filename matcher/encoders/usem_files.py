@@ -54,7 +54,7 @@ def load(model: Any, folder: Path) -> bool:
                 value = kind["value"]
             setattr(backend, name, value)
         backend.threads = model.threads
-    except (OSError, ValueError, KeyError, TypeError, pickle.UnpicklingError, EOFError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, ImportError, pickle.UnpicklingError, EOFError):
         return False
     backend.sp = tokenizer
     backend._threadpool = _controller()
