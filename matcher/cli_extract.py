@@ -9,7 +9,8 @@ from pathlib import Path
 
 import click
 
-from .cli_options import DATA
+from .cli_options import CACHE, DATA
+from .encoders import DEFAULT_ENCODER, create_encoder
 from .kb import KBError, load_kb
 from .kb.sections import Part
 
@@ -26,8 +27,15 @@ from .kb.sections import Part
     help="Staging YAML to write; STEM.manifest.yaml and the extracted text are written beside it.",
 )
 @click.option("--allow-unnumbered", is_flag=True, help="Extract a document with no section numbering.")
+@CACHE
 def extract(
-    data_dir: Path, file: Path, doc_id: str, exclude: tuple[str, ...], output: Path | None, allow_unnumbered: bool
+    data_dir: Path,
+    file: Path,
+    doc_id: str,
+    exclude: tuple[str, ...],
+    output: Path | None,
+    allow_unnumbered: bool,
+    cache_dir: Path,
 ) -> None:
     """Propose measures from FILE (.txt, .docx, .pdf with a text layer, .html) for review and `kb import`."""
     from .kb.extract import ExtractError, ExtractOptions, Extractor, dump_staging, read_file, write_outputs
@@ -55,7 +63,8 @@ def extract(
     try:
         doc = read_file(file)  # bad files fail here, before any training
         progress("read", 0.05)
-        ex = Extractor(kb, options.exclude_docs).run(doc, file.name, options, progress)
+        encoder = create_encoder(DEFAULT_ENCODER, cache_dir)  # its unpacked model is read from the cache folder
+        ex = Extractor(kb, options.exclude_docs, encoder=encoder).run(doc, file.name, options, progress)
     except ExtractError as err:
         raise click.ClickException(f"{file.name}: {err}") from err
     checked = ("quote", "kind", "modality", "sectors", "location")
@@ -77,7 +86,8 @@ def extract(
 @click.command(name="extract-eval")
 @DATA
 @click.option("--doc", "docs", multiple=True, help="Evaluate only these documents (default: all).")
-def extract_eval(data_dir: Path, docs: tuple[str, ...]) -> None:
+@CACHE
+def extract_eval(data_dir: Path, docs: tuple[str, ...], cache_dir: Path) -> None:
     """Leave-one-document-out: extract each document with classifiers trained on the others; exit 1 below target."""
     from .kb.extract.evaluate import evaluate, format_report
 
@@ -88,7 +98,8 @@ def extract_eval(data_dir: Path, docs: tuple[str, ...]) -> None:
     unknown = [d for d in docs if d not in kb.sources]
     if unknown:
         raise click.ClickException(f"unknown document(s) {unknown}; known: {sorted(kb.sources)}")
-    report = evaluate(kb, list(docs) or None, progress=lambda d: click.echo(f"extracting {d} …", err=True))
+    encoder = create_encoder(DEFAULT_ENCODER, cache_dir)
+    report = evaluate(kb, list(docs) or None, lambda d: click.echo(f"extracting {d} …", err=True), encoder)
     click.echo(format_report(report))
     if any(ok is False for ok in report.passed().values()):
         sys.exit(1)
