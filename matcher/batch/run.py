@@ -23,6 +23,7 @@ from .checkpoint import Checkpoint, Record, Records
 from .columns import Columns, parse_amount, parse_count
 from .read import Table
 from .store import EmbeddingStore
+from .table import row_numbers
 
 CHUNK = 256
 
@@ -191,8 +192,14 @@ def run_batch(
     bad = [Record(n, "", False, reason=why) for n, why in table.bad if n not in checkpoint.done]
     if bad:
         checkpoint.add(bad)
-    todo = [row for row in table.rows if row[0] not in checkpoint.done]  # the same tuples, not copies
-    progress(len(table.rows) + len(table.bad) - len(todo))
+    rows = table.rows
+    done = checkpoint.done
+    # Positions: a row's cells are built when its chunk is read, not all at once.
+    todo = [i for i, n in enumerate(row_numbers(rows)) if n not in done]
+    progress(len(rows) + len(table.bad) - len(todo))
+
+    def todo_chunks() -> Iterator[Rows]:
+        return ([rows[i] for i in part] for part in chunks(todo, CHUNK))
 
     def in_process(parts: Iterable[Rows], cols: Columns, opts: BatchOptions) -> Iterator[list[Record]]:
         return (score_chunk(matcher, store, part, cols, opts) for part in parts)
@@ -202,7 +209,7 @@ def run_batch(
         cannot be scored, are answered here, chunk by chunk as the runner asks for the next one: a re-run of an
         unchanged list ships nothing (and a LocalCluster is then never started), and a cold list's first chunk
         leaves at once instead of after a pass over every row."""
-        for part in chunks(todo, CHUNK):
+        for part in todo_chunks():
             found, rest = cached_records(matcher, store, part, cols, opts)
             if found:
                 checkpoint.add(found)
@@ -210,7 +217,7 @@ def run_batch(
             if rest:
                 yield rest
 
-    parts = chunks(todo, CHUNK) if runner is None else shipped()
+    parts = todo_chunks() if runner is None else shipped()
     for records in (runner or in_process)(parts, cols, opts):
         checkpoint.add(records)
         progress(len(records))

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 MAX_CELL = 32_767  # characters: the most an Excel cell holds; a longer cell in a column in use refuses its row
 
@@ -28,10 +28,66 @@ class Limits:
 NO_LIMITS = Limits()
 
 
+Row = tuple[int, dict[str, Any]]  # (row number as the user sees it, cells by column)
+
+
+class Rows(Sequence[Row]):
+    """A reader's kept rows, compactly: one tuple per row holding its number and its non-empty cells as (column
+    index, value) pairs, where a tuple and a dict per row took 240 bytes more than the cells' own text (a list of a
+    million rows is held while it is scored). `rows[i]` and iteration give (number, cells) as a plain list would."""
+
+    def __init__(self) -> None:
+        self._names: list[str] = []
+        self._index: dict[str, int] = {}
+        self._rows: list[tuple[Any, ...]] = []
+
+    def append(self, row: Row) -> None:
+        n, cells = row
+        flat: list[Any] = [n]
+        for c, v in cells.items():
+            i = self._index.get(c)
+            if i is None:
+                i = self._index[c] = len(self._names)
+                self._names.append(c)
+            flat += (i, v)
+        self._rows.append(tuple(flat))
+
+    def numbers(self) -> list[int]:
+        return [t[0] for t in self._rows]
+
+    def sort(self) -> None:
+        """In row-number order (a sheet may store its rows out of order); rows with one number keep theirs."""
+        self._rows.sort(key=lambda t: t[0])
+
+    def _row(self, t: tuple[Any, ...]) -> Row:
+        names = self._names
+        return t[0], {names[t[k]]: t[k + 1] for k in range(1, len(t), 2)}
+
+    @overload
+    def __getitem__(self, i: int) -> Row: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Row]: ...
+    def __getitem__(self, i: int | slice) -> Row | list[Row]:
+        if isinstance(i, slice):
+            return [self._row(t) for t in self._rows[i]]
+        return self._row(self._rows[i])
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __iter__(self) -> Iterator[Row]:
+        return (self._row(t) for t in self._rows)
+
+
+def row_numbers(rows: Sequence[Row]) -> list[int]:
+    """Each row's number, in order, without building its cells."""
+    return rows.numbers() if isinstance(rows, Rows) else [n for n, _ in rows]
+
+
 @dataclass
 class Table:
     columns: list[str]
-    rows: list[tuple[int, dict[str, Any]]]  # (row number as the user sees it, cells by column)
+    rows: Sequence[Row]  # a reader's `Rows`, or a plain list
     encoding: str | None = None
     bad: list[tuple[int, str]] = field(default_factory=list)  # rows unreadable as a whole (a malformed line)
 
@@ -41,7 +97,7 @@ class Collector:
 
     def __init__(self, name: str, limits: Limits):
         self.name, self.limits = name, limits
-        self.rows: list[tuple[int, dict[str, Any]]] = []
+        self.rows = Rows()
         self.bad: list[tuple[int, str]] = []
         self.chars = 0
 
@@ -82,7 +138,7 @@ def keep_indices(header: list[str], pick: Pick | None) -> list[tuple[str, int]]:
 def over_long(table: Table, columns: Collection[str]) -> Table:
     """The table with each row whose cell in one of `columns` is longer than a spreadsheet holds moved to the
     refused rows, with the reason."""
-    kept: list[tuple[int, dict[str, Any]]] = []
+    kept = Rows()
     bad = list(table.bad)
     for n, cells in table.rows:
         long = next((c for c in columns if isinstance(cells.get(c), str) and len(cells[c]) > MAX_CELL), None)

@@ -16,6 +16,7 @@ import numpy as np
 from ..tabular import safe_cell, xlsx_cell
 from .checkpoint import Record, Records
 from .read import Table
+from .table import row_numbers
 
 
 def ranking_columns(top: int, location: str | None) -> list[str]:
@@ -86,7 +87,7 @@ class Cells:
 
     def __init__(self, table: Table | None):
         self.rows = table.rows if table is not None else []
-        numbers = np.fromiter((n for n, _ in self.rows), dtype=np.int64, count=len(self.rows))
+        numbers = np.array(row_numbers(self.rows), dtype=np.int64)
         self.order = np.argsort(numbers, kind="stable")
         self.sorted = numbers[self.order]
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import IO, Any
 from xml.parsers import expat
 
-from .table import MAX_CELL, NO_LIMITS, Collector, InputError, Limits, Pick, Table, keep_indices
+from .table import MAX_CELL, NO_LIMITS, Collector, InputError, Limits, Pick, Rows, Table, keep_indices
 
 SEP = "|"  # expat's separator between a namespace and a local name
 
@@ -298,16 +298,13 @@ def read_xlsx(path: Path, pick: Pick | None = None, name: str | None = None, lim
 
         wb.read(lambda f: sheet_rows(f, by_index, sink), wb.sheet)
         strings = wb.resolve(cited)
-        for _, cells in out.rows:
-            for c, v in cells.items():
-                if isinstance(v, Shared):
-                    cells[c] = strings.get(v, "")
-        # Rows whose shared strings turned out over-long are refused now, as a long inline cell was.
+        # Shared strings resolved, row by row; rows whose shared strings turned out over-long are refused now, as a
+        # long inline cell was.
         rows = out.rows
-        out.rows, out.chars = [], 0
+        out.rows, out.chars = Rows(), 0
         for n, cells in rows:
-            out.add(n, cells)
-        out.rows.sort(key=lambda r: r[0])
+            out.add(n, {c: strings.get(v, "") if isinstance(v, Shared) else v for c, v in cells.items()})
+        out.rows.sort()
         out.bad.sort(key=lambda r: r[0])
         return out.table(columns, None)
     finally:

@@ -273,3 +273,26 @@ def test_a_cell_longer_than_a_spreadsheet_holds_refuses_its_row(tmp_path: Path) 
     t = prepare_file(x, {}).table
     assert [n for n, _ in t.rows] == [2, 3] and not t.bad
     assert all(len(c["备注"]) == MAX_CELL + 1 for _, c in t.rows)
+
+
+def test_kept_rows_read_back_as_given_and_take_less_memory() -> None:
+    import tracemalloc
+
+    from matcher.batch.table import Rows, row_numbers
+
+    given = [
+        (k + 2, {"企业名称": f"公司{k}", "主营业务": f"抗体药物研发第{k}号"} if k % 7 else {}) for k in range(20_000)
+    ]
+    tracemalloc.start()
+    rows = Rows()
+    for r in given:
+        rows.append((r[0], dict(r[1])))
+    compact = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    tracemalloc.start()
+    plain = [(r[0], dict(r[1])) for r in given]
+    as_list = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    assert list(rows) == given == plain and rows[5] == given[5] and rows[-1] == given[-1] and rows[:3] == given[:3]
+    assert row_numbers(rows) == [n for n, _ in given] and len(rows) == len(given)
+    assert compact < 0.7 * as_list, (compact, as_list)  # a dict and a tuple per row were most of it
