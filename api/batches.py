@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from matcher.batch.job import prepare_file, score_file
+from matcher.batch.job import Prepared, prepare_file, score_file
 from matcher.batch.read import InputError, Limits
 from matcher.batch.run import BatchOptions
 from matcher.engine import Matcher
@@ -189,6 +189,7 @@ class BatchWorker:
                 output_file(self.var_dir, job),
                 errors_file(self.var_dir, job),
             )
+        prepared: Prepared | None = None
         try:
             prepared = prepare_file(src, opts.get("columns", {}), name, self.limits)
             done = {"n": 0}
@@ -230,3 +231,6 @@ class BatchWorker:
                 if job is not None:
                     job.status, job.message = "failed", message[:2000]
                     s.commit()
+        finally:
+            if prepared is not None:
+                prepared.close()  # its kept rows' temporary file

@@ -25,6 +25,9 @@ class Prepared:
     def total(self) -> int:
         return len(self.table.rows) + len(self.table.bad)
 
+    def close(self) -> None:
+        self.table.close()
+
 
 @dataclass
 class BatchResult:

@@ -78,7 +78,8 @@ def result_key(fingerprint: str, opts: BatchOptions, as_of: dt.date, p: Prospect
 
 def signature(path: Path, cols: Columns, opts: BatchOptions, matcher: Matcher) -> str:
     """What the results depend on: the input bytes, the columns, the options, the data and the model."""
-    h = hashlib.sha256(path.read_bytes())
+    with path.open("rb") as f:
+        h = hashlib.file_digest(f, "sha256")  # in blocks: a list of gigabytes is not read into memory
     h.update(
         json.dumps(
             [cols.__dict__, opts.__dict__, matcher.kb.content_hash, matcher.model_id], default=str, sort_keys=True
@@ -195,11 +196,12 @@ def run_batch(
     rows = table.rows
     done = checkpoint.done
     # Positions: a row's cells are built when its chunk is read, not all at once.
-    todo = [i for i, n in enumerate(row_numbers(rows)) if n not in done]
+    numbers = row_numbers(rows)
+    todo = np.flatnonzero(~np.isin(numbers, np.fromiter(done, np.int64, len(done))))
     progress(len(rows) + len(table.bad) - len(todo))
 
     def todo_chunks() -> Iterator[Rows]:
-        return ([rows[i] for i in part] for part in chunks(todo, CHUNK))
+        return ([rows[i] for i in todo[k : k + CHUNK].tolist()] for k in range(0, len(todo), CHUNK))
 
     def in_process(parts: Iterable[Rows], cols: Columns, opts: BatchOptions) -> Iterator[list[Record]]:
         return (score_chunk(matcher, store, part, cols, opts) for part in parts)

@@ -87,7 +87,7 @@ class Cells:
 
     def __init__(self, table: Table | None):
         self.rows = table.rows if table is not None else []
-        numbers = np.array(row_numbers(self.rows), dtype=np.int64)
+        numbers = row_numbers(self.rows)
         self.order = np.argsort(numbers, kind="stable")
         self.sorted = numbers[self.order]
 

@@ -301,9 +301,10 @@ def read_xlsx(path: Path, pick: Pick | None = None, name: str | None = None, lim
         # Shared strings resolved, row by row; rows whose shared strings turned out over-long are refused now, as a
         # long inline cell was.
         rows = out.rows
-        out.rows, out.chars = Rows(), 0
+        out.rows, out.chars, out.long = Rows(), 0, set()
         for n, cells in rows:
             out.add(n, {c: strings.get(v, "") if isinstance(v, Shared) else v for c, v in cells.items()})
+        rows.close()
         out.rows.sort()
         out.bad.sort(key=lambda r: r[0])
         return out.table(columns, None)
