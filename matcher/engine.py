@@ -16,6 +16,7 @@ from typing import Literal, overload
 
 import numpy as np
 
+from .codehash import code_hash
 from .config import MatcherConfig
 from .encoders import Encoder, create_encoder
 from .index import ProfileIndex
@@ -90,9 +91,9 @@ class Matcher:
 
     @property
     def fingerprint(self) -> str:
-        """What every result depends on: model, knowledge base, parameters and learned sector model."""
+        """What every result depends on: model, knowledge base, parameters and learned sector model, and the code."""
         model = self.sector_model.coef.tolist() if self.sector_model is not None else None
-        return f"{self.model_id}/{self.kb.content_hash}/{self.params.fingerprint(model)}"
+        return f"{self.model_id}/{self.kb.content_hash}/{self.params.fingerprint(model)}/{code_hash()}"
 
     # --- the one path -------------------------------------------------------------------------------
 

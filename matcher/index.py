@@ -79,6 +79,7 @@ class ProfileIndex:
     source: np.ndarray
     space_only: np.ndarray  # per measure: sector-neutral and only offers room (carrier, land)
     doc_of: tuple[str, ...]  # per measure, its document id
+    quote_of: np.ndarray  # per measure, its quote's number: measures cut from one sentence share it
     need_ids: tuple[str, ...]  # needs that some measure answers
     answering: dict[str, np.ndarray]  # need id -> the measures answering it
     conditional: tuple[int, ...]  # measures with stated conditions
@@ -181,6 +182,7 @@ class ProfileIndex:
             source=_frozen(source),
             space_only=_frozen(np.array(space_only)),
             doc_of=tuple(m.source.doc for _, m in measures),
+            quote_of=_frozen(np.unique([m.source.quote for _, m in measures], return_inverse=True)[1]),
             need_ids=need_ids,
             answering={k: _frozen(v) for k, v in answering.items()},
             conditional=tuple(i for i, (_, m) in enumerate(measures) if m.conditions),

@@ -45,3 +45,15 @@ def test_list_rows_are_unchanged(pair: tuple[dict, dict]) -> None:  # type: igno
     old, new = pair
     for label, rows in old["batch"].items():
         assert new["batch"][label] == rows, label
+
+
+def test_no_place_cites_one_sentence_twice(pair: tuple[dict, dict], real_matcher: Matcher) -> None:  # type: ignore[type-arg]
+    """Measures cut from one sentence share its quote; a place's evidence shows the sentence once."""
+    _, new = pair
+    quote = {mid: m.source.quote for mid, (_, m) in real_matcher.kb.measures.items()}
+    shared = {q for q in quote.values() if list(quote.values()).count(q) > 1}
+    assert shared, "no measures share a quote: this test checks nothing"
+    places = [ids for r in new["rankings"].values() for ids in r["evidence"]]
+    assert sum(len({quote[i] for i in ids} & shared) > 0 for ids in places) > 10  # shared sentences do get cited
+    for ids in places:
+        assert len({quote[i] for i in ids}) == len(ids), ids

@@ -77,14 +77,11 @@ def result_key(fingerprint: str, opts: BatchOptions, as_of: dt.date, p: Prospect
 
 
 def signature(path: Path, cols: Columns, opts: BatchOptions, matcher: Matcher) -> str:
-    """What the results depend on: the input bytes, the columns, the options, the data and the model."""
+    """What the results depend on: the input bytes, the columns, the options, and the engine's fingerprint (data,
+    model, parameters, code): a run resumed after any of them changed starts over instead of mixing the two."""
     with path.open("rb") as f:
         h = hashlib.file_digest(f, "sha256")  # in blocks: a list of gigabytes is not read into memory
-    h.update(
-        json.dumps(
-            [cols.__dict__, opts.__dict__, matcher.kb.content_hash, matcher.model_id], default=str, sort_keys=True
-        ).encode()
-    )
+    h.update(json.dumps([cols.__dict__, opts.__dict__, matcher.fingerprint], default=str, sort_keys=True).encode())
     return h.hexdigest()[:32]
 
 

@@ -109,17 +109,31 @@ def reason(
 
 def evidence_rows(scored: Sequence[Scored], wanted: Sequence[tuple[int, int]]) -> list[list[int]]:
     """Per (query, candidate row) wanted, the measures behind the candidate's sector fit for that query: the
-    strongest few with a positive share, best first (ties by row). One partial sort for all of them."""
+    strongest few with a positive share, best first (ties by row), one per quote (measures cut from one sentence
+    share its quote; the officer reads the sentence once). One partial sort for all of them."""
     if not wanted:
         return []
     reach = np.stack([scored[k].reach[r] for k, r in wanted])
     contrib = reach * np.stack([scored[k].shares for k, _ in wanted])
-    top = np.argpartition(-contrib, N_EVIDENCE, axis=1)[:, :N_EVIDENCE]
+    pool = min(N_EVIDENCE * 3, contrib.shape[1])  # enough to find N_EVIDENCE distinct quotes
+    top = np.argpartition(-contrib, pool - 1, axis=1)[:, :pool] if pool < contrib.shape[1] else np.argsort(-contrib)
     e = np.arange(len(wanted))[:, None]
     share = contrib[e, top]
     best = np.lexsort((top, -share), axis=1)
     top, share = top[e, best], share[e, best]
-    return [[i for i, v in zip(t, c, strict=True) if v > 0] for t, c in zip(top.tolist(), share.tolist(), strict=True)]
+    quote_of = scored[wanted[0][0]].index.quote_of
+    out = []
+    for t, c in zip(top.tolist(), share.tolist(), strict=True):
+        rows: list[int] = []
+        quotes: set[int] = set()
+        for i, v in zip(t, c, strict=True):
+            if v <= 0 or len(rows) == N_EVIDENCE:
+                break
+            if quote_of[i] not in quotes:
+                quotes.add(int(quote_of[i]))
+                rows.append(i)
+        out.append(rows)
+    return out
 
 
 Incentives = list[tuple[int, list[str], float]]  # (measure row, the needs it answers, its worth), best first

@@ -120,6 +120,46 @@ def test_a_rerun_takes_unchanged_rows_from_the_result_cache(fake: Matcher, tmp_p
     assert other.result_hits == 0  # other options: scored afresh
 
 
+def test_results_cached_by_other_code_are_not_reused(
+    fake: Matcher, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An upgrade that changes how places are scored or explained must not answer a re-run with the old results;
+    nor may a resumed run mix records of the two versions."""
+    import matcher.engine as engine_module
+    from matcher.batch.run import signature
+
+    table = Table(["name", "description"], [(2, {"name": "a", "description": "人工晶体"})], "utf-8")
+    src = tmp_path / "list.csv"
+    src.write_text("name,description\na,人工晶体\n", encoding="utf-8")
+    hits, sigs = [], []
+    for k, version in enumerate(("before", "before", "after")):
+        monkeypatch.setattr(engine_module, "code_hash", lambda v=version: v)
+        store = EmbeddingStore(fake.encoder, "hash-64", tmp_path / "cache")
+        run_batch(fake, table, COLS, BatchOptions(top=2), Checkpoint(tmp_path / f"ck{k}.jsonl", "s"), store)
+        hits.append(store.result_hits)
+        sigs.append(signature(src, COLS, BatchOptions(top=2), fake))
+        store.close()
+    assert hits == [0, 1, 0]
+    assert sigs[0] == sigs[1] != sigs[2]
+
+
+def test_the_code_hash_follows_every_source_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from matcher import codehash
+
+    (tmp_path / "stages").mkdir()
+    (tmp_path / "stages" / "explain.py").write_text("N_EVIDENCE = 3\n")
+    (tmp_path / "engine.py").write_text("pass\n")
+    monkeypatch.setattr(codehash, "ROOT", tmp_path)
+    seen = []
+    for edit in ("", "N_EVIDENCE = 4\n", "N_EVIDENCE = 4\n"):
+        if edit:
+            (tmp_path / "stages" / "explain.py").write_text(edit)
+        codehash.code_hash.cache_clear()
+        seen.append(codehash.code_hash())
+    codehash.code_hash.cache_clear()
+    assert seen[0] != seen[1] == seen[2]
+
+
 def test_a_list_gets_the_shortlist_an_officer_gets_for_each_company(fake: Matcher, tmp_path: Path) -> None:
     texts = ["人工晶体和眼科器械研发", "AAV viral-vector CDMO in Guangzhou", "中药配方颗粒，希望去横琴", "锂电池"]
     rows = [(n, {"name": f"c{n}", "description": t, "revenue": "3亿"}) for n, t in enumerate(texts, start=2)]
