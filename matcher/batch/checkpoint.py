@@ -37,7 +37,7 @@ class Checkpoint:
 
     def __init__(self, path: Path, sig: str):
         self.path, self.sig = path, sig
-        self.done: set[int] = set()
+        self.done: set[int] = set()  # the rows an earlier run of the job finished (what this run skips)
         self._row, self._at, self._ok, self._score = array("q"), array("q"), array("b"), array("d")
         end = self._resume() if path.exists() else None
         if end is None:
@@ -65,14 +65,15 @@ class Checkpoint:
                 if not line.endswith(b"\n"):
                     break  # the half-written line of an interrupted run
                 try:
-                    self._index(Record(**json.loads(line)), at)
+                    r = Record(**json.loads(line))
+                    self.done.add(r.row)
+                    self._index(r, at)
                 except (json.JSONDecodeError, TypeError):
                     pass  # unreadable: the row is scored again
                 at += len(line)
             return at
 
     def _index(self, r: Record, at: int) -> None:
-        self.done.add(r.row)
         self._row.append(r.row)
         self._at.append(at)
         self._ok.append(r.ok)
