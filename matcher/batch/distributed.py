@@ -34,6 +34,11 @@ LOCAL_CONFIG = {
     "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
     "distributed.worker.profile.enabled": False,
 }
+# Dask keeps the last `low-level-log-length` messages (1,000 by default) each batched connection sent, for
+# developers to read: every chunk's rows were kept twice over (the client's message to the scheduler and the
+# scheduler's to a worker), some 0.85 KB a row, up to about half a million rows of a long list. The client and a
+# LocalCluster's scheduler keep a few instead.
+CLIENT_CONFIG = {"distributed.admin.low-level-log-length": 16}
 IN_FLIGHT = 2  # chunks queued per worker: enough to keep it busy, few enough that the input is not all shipped
 
 
@@ -130,20 +135,21 @@ class DaskRunner:
         import dask
         from distributed import Client, LocalCluster
 
-        if self.scheduler.startswith(LOCAL):
-            n = parse_local(self.scheduler)
-            with dask.config.set(LOCAL_CONFIG):
-                self._cluster = LocalCluster(
-                    n_workers=n,
-                    threads_per_worker=1,
-                    processes=True,
-                    host="127.0.0.1",
-                    dashboard_address="127.0.0.1:0",  # a free port: other clusters on the machine keep theirs
-                    silence_logs=40,
-                )
-            self._client = Client(self._cluster)
-        else:
-            self._client = Client(self.scheduler)
+        with dask.config.set(CLIENT_CONFIG):
+            if self.scheduler.startswith(LOCAL):
+                n = parse_local(self.scheduler)
+                with dask.config.set(LOCAL_CONFIG):
+                    self._cluster = LocalCluster(
+                        n_workers=n,
+                        threads_per_worker=1,
+                        processes=True,
+                        host="127.0.0.1",
+                        dashboard_address="127.0.0.1:0",  # a free port: other clusters on the machine keep theirs
+                        silence_logs=40,
+                    )
+                self._client = Client(self._cluster)
+            else:
+                self._client = Client(self.scheduler)
         self._client.run(warm, self.engine)
 
     def __exit__(self, *exc: object) -> None:

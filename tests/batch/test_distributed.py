@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from matcher.batch.distributed import DaskRunner, Engine, parse_local
+from matcher.batch.distributed import CLIENT_CONFIG, DaskRunner, Engine, parse_local
 from matcher.batch.job import prepare_file, score_file
 from matcher.batch.run import CHUNK, BatchOptions
 from matcher.batch.synth import descriptions, write_csv
@@ -78,6 +78,19 @@ def test_the_workers_write_what_the_single_process_writes(
     assert out.count(b"\n") == 5 * CHUNK + 40 - 2 + 1 and errors.count(b"\n") == 2 + 1
     assert runner.counts[1] > 0  # the workers encoded (the client's engine did not score)
     assert not (tmp_path / "out.csv.partial.jsonl").exists()
+
+
+def test_no_connection_keeps_a_log_of_every_chunk_it_carried(
+    slow_runner: tuple[DaskRunner, Matcher], rows: Path, tmp_path: Path
+) -> None:
+    """Dask logs the last messages of each connection for its developers (1,000 by default); every chunk's rows
+    went into two such logs, which held up to half a million rows of a long list in the client's process."""
+    runner, m = slow_runner
+    score(m, rows, tmp_path / "out.csv", runner)
+    scheduler = runner._cluster.scheduler
+    comms = [runner._client.scheduler_comm, *scheduler.stream_comms.values(), *scheduler.client_comms.values()]
+    assert len(comms) == 4  # client → scheduler, scheduler → each worker, scheduler → client
+    assert all(c.recent_message_log.maxlen == CLIENT_CONFIG["distributed.admin.low-level-log-length"] for c in comms)
 
 
 def test_a_rerun_the_cache_answers_starts_no_cluster(
