@@ -41,7 +41,7 @@ Row = tuple[int, dict[str, Any]]  # (row number as the user sees it, cells by co
 class Rows(Sequence[Row]):
     """A reader's kept rows, held in a temporary file: the cells of a list of millions of rows would not fit in
     memory (0.4 KB a row in memory for two short columns, several KB for a wide register). Each row is one pickled
-    tuple of its number and its non-empty cells as (column index, value) pairs; the process keeps 20 bytes a row to
+    tuple of its number and its non-empty cells as (column index, value) pairs; the process keeps 24 bytes a row to
     find it. The file stays in memory up to `spool` bytes (a list of a few thousand rows never touches the disk),
     then moves to the temporary folder (TMPDIR) and is deleted when the rows are. `rows[i]` and iteration give
     (number, cells) as a plain list would; rows are written once, by the reader, and then only read."""
