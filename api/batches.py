@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import logging
+import multiprocessing
 import os
 import socket
 import threading
@@ -17,7 +18,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from matcher.batch.job import Prepared, prepare_file, score_file
+from matcher.batch.job import Prepared, prepare_to, score_file
 from matcher.batch.read import InputError, Limits
 from matcher.batch.run import BatchOptions
 from matcher.engine import Matcher
@@ -86,6 +87,33 @@ class BatchWorker:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="batch-worker", daemon=True)
+        self._reading: multiprocessing.process.BaseProcess | None = None  # the child reading a list, if any
+
+    def read(self, src: Path, columns: dict[str, str | None], name: str) -> Prepared:
+        """The list read in a child process. Reading is pure Python for as long as a list is long (half a minute for
+        a million-row workbook); in this process it would hold the interpreter lock against the requests being
+        served, and a `/match` took 0.3–4.5 s instead of 10–30 ms (`scripts/hardening.py badfiles`). The child
+        sends back the kept rows' file (`Rows`) and the rest of the table, or the reason it could not read it."""
+        ctx = multiprocessing.get_context("spawn")
+        mine, theirs = ctx.Pipe(duplex=False)
+        child = ctx.Process(
+            target=prepare_to, args=(theirs, src, columns, name, self.limits), name="batch-reader", daemon=True
+        )
+        child.start()
+        theirs.close()
+        self._reading = child
+        try:
+            ok, got = mine.recv()
+        except EOFError:
+            raise RuntimeError("the process reading the list stopped before it finished") from None
+        finally:
+            mine.close()
+            child.join()
+            self._reading = None
+        if not ok:
+            raise got
+        assert isinstance(got, Prepared)
+        return got
 
     def start(self) -> None:
         self.reclaim()
@@ -99,6 +127,8 @@ class BatchWorker:
         self._wake.set()
         if self._thread.is_alive():
             self._thread.join(timeout=STOP_WAIT)
+        if self._reading is not None:  # a list still being read: its job is taken over later, as above
+            self._reading.terminate()
 
     def alive(self) -> bool:
         return self._thread.is_alive() or self._stop.is_set()
@@ -191,7 +221,7 @@ class BatchWorker:
             )
         prepared: Prepared | None = None
         try:
-            prepared = prepare_file(src, opts.get("columns", {}), name, self.limits)
+            prepared = self.read(src, opts.get("columns", {}), name)
             done = {"n": 0}
 
             def progress(n: int) -> None:

@@ -24,10 +24,11 @@ class Settings(BaseSettings):
     read_requires_key: bool = False
     cors_origins: list[str] = Field(default_factory=list)  # CORS is off unless origins are listed
     max_body_bytes: int = 1_000_000
-    max_upload_bytes: int = 50_000_000  # company lists sent to POST /batches
-    # Bounds on what an upload may hold, so that any list within them leaves the server well under 1 GB resident.
-    max_upload_rows: int = Field(default=50_000, ge=1)  # about 5 KB a row while a job runs
-    max_upload_chars: int = Field(default=50_000_000, ge=1)  # characters in the columns read
+    max_upload_bytes: int = 500_000_000  # company lists sent to POST /batches (written to disk as received)
+    # Bounds on what an upload may hold. A job's rows, shared strings, checkpoint and output are on disk (about
+    # 4 GB for a million rows, in var/ and TMPDIR); the server stays well under 1 GB resident (README, Batches).
+    max_upload_rows: int = Field(default=1_000_000, ge=1)
+    max_upload_chars: int = Field(default=500_000_000, ge=1)  # characters in the columns read
     max_unpacked_bytes: int = Field(default=1_000_000_000, ge=1)  # one XLSX part, unzipped
     migrate_on_start: bool = True
     # How stale a server process's knowledge base may be after another process imports or withdraws a document.

@@ -127,10 +127,11 @@ def create_app(settings: Settings | None = None, matcher: Matcher | None = None)
             allow_headers=["*"],
             expose_headers=["ETag"],
         )
-    # A policy document over the extractor's limit still reaches it, so that its size is named in the refusal.
+    # A policy document over the extractor's limit (20 MB) still reaches it, so that its size is named in the
+    # refusal; it is read into memory, so its bound does not follow the company lists' (which go to disk).
     uploads = {
         f"{PREFIX}/batches": settings.max_upload_bytes,
-        f"{PREFIX}/kb/documents": max(settings.max_upload_bytes, 64 << 20),
+        f"{PREFIX}/kb/documents": 64 << 20,
     }
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, larger=uploads)
     app.add_middleware(AccessLog)

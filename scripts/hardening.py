@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
+import contextlib
 import json
 import subprocess
 import sys
@@ -70,14 +71,42 @@ def memory_mb(pid: int) -> dict[str, float]:
     return out
 
 
-def wait_job(http: httpx.Client, job_id: str, key: str, timeout: float = 3600) -> dict[str, Any]:
+def wait_job(
+    http: httpx.Client,
+    job_id: str,
+    key: str,
+    timeout: float = 3600,
+    latencies: list[float] | None = None,
+    children: tuple[int, list[float]] | None = None,
+) -> dict[str, Any]:
+    """The job once done or failed; meanwhile a `/match` every 2 s, its time added to `latencies` when given, and
+    the resident memory of the server's child processes (`children`: its pid, and where to add the samples: the
+    process reading the list), every half second."""
     deadline = time.time() + timeout
+    last = 0.0
     while time.time() < deadline:
+        if children is not None:
+            import psutil
+
+            for child in psutil.Process(children[0]).children():
+                with contextlib.suppress(psutil.Error):
+                    children[1].append(child.memory_info().rss / 2**20)
         job: dict[str, Any] = http.get(f"{V1}/batches/{job_id}", headers={"X-API-Key": key}).json()
         if job["status"] in ("done", "failed"):
             return job
+        if latencies is not None and time.time() - last >= 2:
+            last = time.time()
+            latencies.append(match_ms(http))
         time.sleep(0.5)
     raise TimeoutError(f"job {job_id} not finished in {timeout:.0f} s")
+
+
+def match_ms(http: httpx.Client) -> float:
+    """One `POST /match`'s time, in ms (it must succeed)."""
+    t0 = time.time()
+    r = http.post(f"{V1}/match", json={"description": TEXTS[2]})
+    r.raise_for_status()
+    return (time.time() - t0) * 1000
 
 
 # --- fuzz ---------------------------------------------------------------------------------------------------
@@ -145,22 +174,47 @@ def bad_files(folder: Path, quick: bool) -> list[tuple[str, Callable[[], Path]]]
         ("XLSX, 20,000 rows with a cell at XFD", lambda: badfiles.xlsx_stray_column(folder / "stray2.xlsx", 20000)),
         ("XLSX, 60 shared strings of 9 MB", lambda: badfiles.xlsx_huge_shared_strings(folder / "sst.xlsx")),
         ("CSV, 4,000 rows x 10,000 empty columns", lambda: badfiles.csv_wide(folder / "wide.csv")),
-        ("XLSX, 1,000,000 rows (over the row limit)", lambda: badfiles.xlsx_many_rows(folder / "many.xlsx")),
+        (
+            "XLSX, 1,000,001 rows (over the row limit)",
+            lambda: badfiles.xlsx_many_rows(folder / "many.xlsx", rows=1_000_001),
+        ),
         ("CSV, 100 rows, row 6 opens a quote", lambda: badfiles.csv_unclosed_quote(folder / "quote.csv")),
         ("CSV, UTF-8 then GBK", lambda: badfiles.csv_mixed_encoding(folder / "mixed.csv")[0]),
     ]
-    if not quick:
-        files.append(("CSV, 50,000 rows (the row limit), scored", lambda: synthetic(folder / "limit.csv", 50_000)))
+    if not quick:  # the row limit, each about a quarter of an hour
+        files += [
+            ("CSV, 1,000,000 rows (the row limit), scored", lambda: register(folder / "limit.csv", 1_000_000)),
+            ("XLSX, 1,000,000 distinct names, scored", lambda: register(folder / "limit.xlsx", 1_000_000)),
+        ]
     return files
 
 
-def synthetic(path: Path, rows: int) -> Path:
+def fresh(rows: int) -> list[tuple[str, str]]:
     """Rows never seen before (a fresh seed), so that the batch encodes and scores them rather than finding them in
     the cache kept between runs."""
-    from matcher.batch.synth import descriptions, write_csv
+    from matcher.batch.synth import descriptions
     from matcher.kb import default_data_dir, load_kb
 
-    write_csv(path, descriptions(load_kb(default_data_dir()).taxonomy, rows, seed=time.time_ns()), encoding="gbk")
+    return descriptions(load_kb(default_data_dir()).taxonomy, rows, seed=time.time_ns())
+
+
+def synthetic(path: Path, rows: int) -> Path:
+    from matcher.batch.synth import write_csv
+
+    write_csv(path, fresh(rows), encoding="gbk")
+    return path
+
+
+def register(path: Path, rows: int, distinct: int = 100_000) -> Path:
+    """`rows` companies, each with its own name, describing themselves in `distinct` ways (fresh ones), in turn: a
+    list at the row limit that encodes as many descriptions as a list of `distinct` rows. XLSX as a spreadsheet
+    writes it (every string shared), CSV in GBK."""
+    from matcher.batch.synth import write_csv
+
+    texts = [t for _, t in fresh(distinct)]
+    if path.suffix == ".xlsx":
+        return badfiles.xlsx_register(path, rows, texts)
+    write_csv(path, [(f"企业{n:07d}", texts[n % distinct]) for n in range(rows)], encoding="gbk")
     return path
 
 
@@ -179,19 +233,29 @@ def badfiles_figures(quick: bool) -> None:
                 )
                 post_ms = (time.time() - t0) * 1000
                 outcome = f"POST {r.status_code}: {r.json().get('message', '')[:70]}"
+                during: list[float] = []  # /match latencies while the job runs, one every 2 s
+                reader: list[float] = []  # the reading child's resident memory, sampled
                 if r.status_code == 202:
-                    job = wait_job(http, r.json()["id"], viewer)
+                    job = wait_job(http, r.json()["id"], viewer, latencies=during, children=(pid, reader))
                     outcome = f"{job['status']}: {job['scored_rows']} scored, {job['error_rows']} errors" + (
                         f"; {job['message'][:60]}" if job["message"] else ""
                     )
                 match = http.post(f"{V1}/match", json={"description": TEXTS[1]}).status_code
                 health = http.get(f"{V1}/health").json()["status"]
                 peak = memory_mb(pid)["VmHWM"]
-            rows.append((label, path.stat().st_size, post_ms, outcome, idle, peak, match, health))
+            slowest = f"{max(during):.0f}ms" if during else "-"
+            peak_reader = f"{max(reader):.0f}MB" if reader else "-"
+            rows.append((label, path.stat().st_size, post_ms, outcome, idle, peak, peak_reader, slowest, match, health))
             print(f"{label}: {outcome}; peak {peak:.0f} MB", file=sys.stderr)
-    print(f"{'file':44} {'size':>10} {'POST':>8}  {'idle':>6} {'peak':>6}  after: /match /health  outcome")
-    for label, size, ms, outcome, idle, peak, match, health in rows:
-        print(f"{label:44} {size:>10,} {ms:>6.0f}ms  {idle:>4.0f}MB {peak:>4.0f}MB  {match:>13} {health:>7}  {outcome}")
+    print(
+        f"{'file':44} {'size':>11} {'POST':>8}  {'idle':>6} {'peak':>6} {'reader':>7}  {'slowest /match':>14}  "
+        "after: /match /health  outcome"
+    )
+    for label, size, ms, outcome, idle, peak, peak_reader, slowest, match, health in rows:
+        print(
+            f"{label:44} {size:>11,} {ms:>6.0f}ms  {idle:>4.0f}MB {peak:>4.0f}MB {peak_reader:>7}  {slowest:>14}  "
+            f"{match:>13} {health:>7}  {outcome}"
+        )
 
 
 # --- load while a batch runs --------------------------------------------------------------------------------

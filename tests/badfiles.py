@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -105,6 +105,23 @@ def xlsx_many_rows(path: Path, rows: int = 1_000_000) -> Path:
             yield n, [("A", f"公司{n}"), ("B", "医疗器械研发")]
 
     return write_xlsx(path, gen)
+
+
+def xlsx_register(path: Path, rows: int, texts: Sequence[str]) -> Path:
+    """A register as a spreadsheet exports it: every company name its own shared string, the descriptions shared
+    strings cited in turn from `texts` (so a list of a million rows need not encode a million descriptions)."""
+    first = 2 + len(texts)
+
+    def shared() -> Iterator[str]:
+        yield from ("企业名称", "主营业务", *texts)
+        yield from (f"广东省某某生物医药科技有限公司{n:07d}" for n in range(rows))
+
+    def gen() -> Iterator[tuple[int, list[Cell]]]:
+        yield 1, [("A", 0), ("B", 1)]
+        for n in range(rows):
+            yield n + 2, [("A", first + n), ("B", 2 + n % len(texts))]
+
+    return write_xlsx(path, gen, shared())
 
 
 def csv_wide(path: Path, rows: int = 4000, columns: int = 10_000) -> Path:

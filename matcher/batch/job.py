@@ -5,12 +5,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 from ..engine import Matcher
 from .checkpoint import Checkpoint
 from .columns import Columns, read_list
-from .read import NO_LIMITS, Limits, Table
+from .read import NO_LIMITS, InputError, Limits, Table
 from .run import BatchOptions, Runner, run_batch, signature
 from .store import MAX_ENTRIES, EmbeddingStore
 from .write import write_errors, write_output
@@ -53,6 +54,18 @@ def prepare_file(
     """Read the list (only the columns in use) and find its columns; InputError says what is wrong with the file
     as a whole. `name` is the file name to report when `path` is a stored copy."""
     return Prepared(*read_list(path, given, name, limits))
+
+
+def prepare_to(to: Connection, path: Path, given: dict[str, str | None], name: str, limits: Limits) -> None:
+    """`prepare_file` in a child process (the service's): (True, the prepared list) or (False, the error) sent to
+    the parent, which then owns the kept rows' file."""
+    try:
+        prepared = prepare_file(path, given, name, limits)
+    except Exception as err:  # sent as an InputError (the file's fault) or a RuntimeError naming the failure
+        to.send((False, err if isinstance(err, InputError) else RuntimeError(f"{type(err).__name__}: {err}")))
+        return
+    to.send((True, prepared))
+    prepared.close()
 
 
 def score_file(

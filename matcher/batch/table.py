@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import pickle
+import shutil
 import tempfile
 import threading
 from array import array
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, overload
+from typing import IO, Any, overload
 
 import numpy as np
 
@@ -49,7 +51,7 @@ class Rows(Sequence[Row]):
     def __init__(self, spool: int | None = None) -> None:
         self._names: list[str] = []
         self._index: dict[str, int] = {}
-        self._file = tempfile.SpooledTemporaryFile(max_size=SPOOL if spool is None else spool)
+        self._file: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=SPOOL if spool is None else spool)
         self._numbers = array("q")
         self._offsets = array("Q")
         self._sizes = array("L")
@@ -82,10 +84,16 @@ class Rows(Sequence[Row]):
 
     def sort(self) -> None:
         """In row-number order (a sheet may store its rows out of order); rows with one number keep theirs."""
-        order = sorted(range(len(self._numbers)), key=self._numbers.__getitem__)
+        order = np.argsort(np.frombuffer(self._numbers, dtype=np.int64), kind="stable")
+        if (order[1:] > order[:-1]).all():
+            return
         for name in ("_numbers", "_offsets", "_sizes"):
             old = getattr(self, name)
-            setattr(self, name, array(old.typecode, (old[i] for i in order)))
+            new = array(old.typecode)
+            new.frombytes(
+                np.frombuffer(old, dtype=f"{'u' if old.typecode.isupper() else 'i'}{old.itemsize}")[order].tobytes()
+            )
+            setattr(self, name, new)
 
     def drop(self, positions: Collection[int]) -> None:
         """Forget the rows at these positions (their bytes stay in the file until it is deleted)."""
@@ -124,6 +132,24 @@ class Rows(Sequence[Row]):
     def close(self) -> None:
         """Delete the file now rather than when the rows are collected."""
         self._file.close()
+
+    # Sent to another process (the service reads a list in a child process), the rows go by a named file that the
+    # receiving side opens and unlinks at once: it then owns the only handle, and the file goes when it closes.
+    def __getstate__(self) -> dict[str, Any]:
+        with self._lock, tempfile.NamedTemporaryFile(prefix="rows-", delete=False) as out:
+            self._file.seek(0)
+            shutil.copyfileobj(self._file, out, 1 << 20)
+            self._writing = False
+        state = {k: v for k, v in self.__dict__.items() if k not in ("_file", "_lock")}
+        return {**state, "_path": out.name}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        path = state.pop("_path")
+        self.__dict__.update(state)
+        self._file = open(path, "r+b")  # noqa: SIM115 (held for the rows' life)
+        os.unlink(path)
+        self._lock = threading.Lock()
+        self._writing = False
 
 
 def row_numbers(rows: Sequence[Row]) -> np.ndarray:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import posixpath
 import zipfile
-from collections.abc import Callable, Collection
+from array import array
+from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
 from typing import IO, Any
 from xml.parsers import expat
+
+import numpy as np
 
 from .table import MAX_CELL, NO_LIMITS, Collector, InputError, Limits, Pick, Rows, Table, keep_indices
 
@@ -136,20 +139,55 @@ def sheet_rows(f: IO[bytes], wanted: Collection[int] | None, sink: RowSink, firs
     parse(f, p)
 
 
-def shared_strings(f: IO[bytes], wanted: set[int], budget: int | None = None) -> dict[int, str]:
-    """The shared strings cited, each cut at one character over the cell limit; stops once all are found.
-    ValueError when they hold more than `budget` characters in all."""
+class Strings:
+    """The shared strings a sheet cites, by index, in a temporary file as the kept rows are (`Rows`): a list of a
+    million distinct descriptions cites a million strings, about 0.3 KB each as Python objects. The process keeps
+    the cited indices, sorted (8 bytes each), to find a string."""
+
+    def __init__(self, found: Rows | None = None) -> None:
+        self._rows = found if found is not None else Rows(spool=0)
+        self._index = self._rows.numbers()
+
+    def get(self, i: int, default: str = "") -> str:
+        k = int(np.searchsorted(self._index, i))
+        if k < len(self._index) and int(self._index[k]) == i:
+            return str(self._rows[k][1][""])
+        return default
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def close(self) -> None:
+        self._rows.close()
+
+
+def cited_indices(cited: Iterable[int]) -> array[int]:
+    """The distinct shared-string indices cited, ascending, as `shared_strings` walks them."""
+    given = np.frombuffer(cited, dtype=np.int64) if isinstance(cited, array) else np.fromiter(cited, dtype=np.int64)
+    out = array("q")
+    out.frombytes(np.unique(given).tobytes())
+    return out
+
+
+def shared_strings(f: IO[bytes], wanted: array[int], budget: int | None = None) -> Strings:
+    """The shared strings cited (`wanted`, ascending), each cut at one character over the cell limit; stops once
+    all are found. InputError when they hold more than `budget` characters in all."""
     p = make_parser()
     total = [0]
-    found: dict[int, str] = {}
-    st = {"i": -1, "t": False, "rPh": 0}
+    found = Rows()
+    # i: the current string's index; k: the first wanted index ≥ i; w: whether i is wanted
+    st = {"i": -1, "k": 0, "w": False, "t": False, "rPh": 0}
     parts: list[str] = []
     size = [0]
 
     def start(tag: str, _: dict[str, str]) -> None:
         name = local(tag)
         if name == "si":
-            st["i"] += 1
+            i = st["i"] = st["i"] + 1
+            k = st["k"]
+            while k < len(wanted) and wanted[k] < i:
+                k += 1
+            st["k"], st["w"] = k, k < len(wanted) and wanted[k] == i
             parts.clear()
             size[0] = 0
         elif name == "t":
@@ -163,8 +201,9 @@ def shared_strings(f: IO[bytes], wanted: set[int], budget: int | None = None) ->
             st["t"] = False
         elif name == "rPh":
             st["rPh"] -= 1
-        elif name == "si" and st["i"] in wanted:
-            found[st["i"]] = "".join(parts)
+        elif name == "si" and st["w"]:
+            st["w"] = False
+            found.append((st["i"], {"": "".join(parts)}))
             total[0] += size[0]
             if budget is not None and total[0] > budget:
                 raise InputError(f"the shared strings it cites hold more than {budget:,} characters")
@@ -172,15 +211,19 @@ def shared_strings(f: IO[bytes], wanted: set[int], budget: int | None = None) ->
                 raise Done
 
     def chars(data: str) -> None:
-        if st["t"] and not st["rPh"] and st["i"] in wanted and size[0] <= MAX_CELL:
+        if st["t"] and not st["rPh"] and st["w"] and size[0] <= MAX_CELL:
             parts.append(data[: MAX_CELL + 1 - size[0]])
             size[0] += len(parts[-1])
 
     p.StartElementHandler = start
     p.EndElementHandler = end
     p.CharacterDataHandler = chars
-    parse(f, p)
-    return found
+    try:
+        parse(f, p)
+    except BaseException:
+        found.close()
+        raise
+    return Strings(found)
 
 
 class Workbook:
@@ -245,12 +288,13 @@ class Workbook:
                 raise InputError(f"{self.name}: {err}") from err
             raise InputError(f"{self.name} is not a readable .xlsx workbook ({type(err).__name__}: {err})") from err
 
-    def resolve(self, cited: set[int]) -> dict[int, str]:
-        if not cited:
-            return {}
+    def resolve(self, cited: Iterable[int]) -> Strings:
+        wanted = cited_indices(cited)
+        if not wanted:
+            return Strings()
         if self.strings is None:
             raise InputError(f"{self.name} cites shared strings but has none")
-        found: dict[int, str] = self.read(lambda f: shared_strings(f, cited, self.limits.chars), self.strings)
+        found: Strings = self.read(lambda f: shared_strings(f, wanted, self.limits.chars), self.strings)
         return found
 
     def header(self) -> tuple[int, list[str]]:
@@ -265,14 +309,14 @@ class Workbook:
         if not got:
             raise InputError(f"the first sheet of {self.name} is empty")
         n, cells = got[0]
-        strings = self.resolve({v for v in cells.values() if isinstance(v, Shared)})
-        width = max(cells) + 1 if cells else 0
+        strings = self.resolve(v for v in cells.values() if isinstance(v, Shared))
         names = []
-        for i in range(width):
+        for i in range(max(cells) + 1 if cells else 0):
             v = cells.get(i)
             v = strings.get(v, "") if isinstance(v, Shared) else v
             text = "" if v is None else str(v).strip()
             names.append(text or f"column {i + 1}")
+        strings.close()
         return n, names
 
     def close(self) -> None:
@@ -287,17 +331,18 @@ def read_xlsx(path: Path, pick: Pick | None = None, name: str | None = None, lim
         keep = keep_indices(columns, pick)
         by_index = {i: c for c, i in keep}
         out = Collector(name, limits)
-        cited: set[int] = set()
+        cited = array("q")  # every shared-string index a kept cell cites, 8 bytes each
 
         def sink(n: int, cells: dict[int, Any], any_: bool) -> None:
             if n <= header_row or not any_:
                 return
             kept = {by_index[i]: v for i, v in cells.items()}
-            cited.update(v for v in kept.values() if isinstance(v, Shared))
+            cited.extend(v for v in kept.values() if isinstance(v, Shared))
             out.add(n, kept)
 
         wb.read(lambda f: sheet_rows(f, by_index, sink), wb.sheet)
         strings = wb.resolve(cited)
+        cited = array("q")  # freed
         # Shared strings resolved, row by row; rows whose shared strings turned out over-long are refused now, as a
         # long inline cell was.
         rows = out.rows
@@ -305,6 +350,7 @@ def read_xlsx(path: Path, pick: Pick | None = None, name: str | None = None, lim
         for n, cells in rows:
             out.add(n, {c: strings.get(v, "") if isinstance(v, Shared) else v for c, v in cells.items()})
         rows.close()
+        strings.close()
         out.rows.sort()
         out.bad.sort(key=lambda r: r[0])
         return out.table(columns, None)

@@ -10,6 +10,7 @@ import time
 import zipfile
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event, select
 
@@ -191,6 +192,35 @@ def test_lists_over_the_row_limit_fail_with_the_reason(
     with TestClient(create_app(tight, matcher=engine_matcher)) as c:
         r = upload(c, keys["editor"], path.read_bytes(), name="l.xlsx")  # refused while reading the header
         assert r.status_code == 422 and "l.xlsx: xl/worksheets/sheet1.xml unpacks to" in r.json()["message"]
+
+
+def test_the_worker_reads_a_list_in_a_child_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reading holds the interpreter lock for as long as the list is long: the server's requests would wait behind
+    it. The rows come back from the child as the reader read them; its errors come back as they were raised."""
+    import multiprocessing
+    import os
+    import tempfile
+
+    from matcher.batch.job import prepare_file
+    from matcher.batch.read import InputError, Limits
+
+    monkeypatch.setenv("TMPDIR", str(tmp_path))  # the rows' file, passed from the child by name
+    path = badfiles.xlsx_register(tmp_path / "名单.xlsx", 3000, [f"抗体药物研发第{k}号" for k in range(7)])
+    worker = BatchWorker(None, None, tmp_path, tmp_path, 1, Limits(rows=5000))  # type: ignore[arg-type]
+    here = prepare_file(path, {}, "名单.xlsx")
+    got = worker.read(path, {}, "名单.xlsx")
+    assert got.columns == here.columns and got.total == here.total == 3000
+    assert list(got.table.rows) == list(here.table.rows) and got.table.long == here.table.long
+    assert not multiprocessing.active_children() and worker._reading is None
+    assert not isinstance(got.table.rows._file, tempfile.SpooledTemporaryFile)  # type: ignore[attr-defined]  # it came by name
+    got.close()
+    here.close()
+    assert [f for f in os.listdir(tmp_path) if f.startswith("rows-")] == []  # the file went with its rows
+    small = BatchWorker(None, None, tmp_path, tmp_path, 1, Limits(rows=10))  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="名单.xlsx has more than 10 rows"):
+        small.read(path, {}, "名单.xlsx")
+    with pytest.raises(InputError, match="no such file"):
+        small.read(tmp_path / "gone.csv", {}, "gone.csv")
 
 
 def claim_together(workers: list[BatchWorker], engine: Engine) -> list[str | None]:
