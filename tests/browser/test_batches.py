@@ -41,11 +41,15 @@ def test_a_gbk_list_is_scored_with_progress_and_both_files_download(served: Serv
     seen = []
     deadline = time.time() + 240
     while time.time() < deadline:
-        bar = page.locator("#progress progress")
-        if bar.count():
-            value, most = bar.evaluate("b => [b.getAttribute('value'), b.getAttribute('max')]")
-            if most is None:  # not counted yet: an indeterminate bar, never "0 of 1"
+        panel = page.locator("#progress")
+        if panel.count():  # the bar and the line beside it, read at one moment (the page re-renders as it polls)
+            value, most, status, rows_text = panel.evaluate(
+                "p => { const b = p.querySelector('progress'); return [b.getAttribute('value'), b.getAttribute('max'),"
+                " p.querySelector('#p-status').textContent, p.querySelector('#p-rows').textContent]; }"
+            )
+            if most is None:  # not counted yet: an indeterminate bar, never "0 of 1", and no "0 / 0 rows"
                 assert value is None
+                assert rows_text == {"评估中": "正在读取名单…"}.get(status, ""), (status, rows_text)
             else:
                 seen.append((int(float(value or 0)), int(float(most))))
         if page.locator("#p-status").filter(has_text="已完成").count():

@@ -66,6 +66,10 @@ async function upload(e) {
   } catch (err) { say(explain(err), true); }
 }
 
+// A job counts its rows once its list has been read (half a minute for a million rows): until then a queued job
+// shows none and a running one says it is reading.
+const rowsOf = job => job.total_rows ? t("b-rows", job.done_rows, job.total_rows) : job.status === "running" ? t("b-reading") : "";
+
 function progressPanel() {
   const job = view.jobs.find(j => j.id === view.watching);
   if (!job) return null;
@@ -77,7 +81,7 @@ function progressPanel() {
       ? { max: job.total_rows, value: job.done_rows, "aria-label": t("b-progress") }
       : { "aria-label": t("b-progress") }),
     h("p", { class: "progress-line", role: "status", "aria-live": "polite" },
-      h("span", { id: "p-status" }, t("b-" + job.status)), h("span", { id: "p-rows" }, t("b-rows", job.done_rows, job.total_rows)),
+      h("span", { id: "p-status" }, t("b-" + job.status)), h("span", { id: "p-rows" }, rowsOf(job)),
       rate ? h("span", { id: "p-rate" }, t("b-rate", rate.toFixed(rate < 10 ? 1 : 0))) : null,
       eta !== null ? h("span", { id: "p-eta" }, t("b-eta", duration(eta))) : null),
     job.status === "done" ? [h("p", {}, t("b-finished", job.scored_rows, job.error_rows)), downloads(job)] : null,
@@ -103,7 +107,7 @@ function jobs() {
     h("tbody", {}, view.jobs.map(j => h("tr", { dataset: { id: j.id } },
       h("td", {}, when(j.created_at)), h("td", {}, j.filename),
       h("td", {}, j.options.location ? pick(view.parks.find(p => p.id === j.options.location)?.name_zh, view.parks.find(p => p.id === j.options.location)?.name_en) || j.options.location : t("b-all")),
-      h("td", {}, t("b-" + j.status), j.status === "running" ? ` ${t("b-rows", j.done_rows, j.total_rows)}` : ""),
+      h("td", {}, t("b-" + j.status), j.status === "running" ? ` ${rowsOf(j)}` : ""),
       h("td", {}, String(j.scored_rows)), h("td", {}, String(j.error_rows)),
       h("td", {}, j.status === "done" ? downloads(j) : "–"))))));
 }
