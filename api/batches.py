@@ -105,6 +105,8 @@ class BatchWorker:
         try:
             ok, got = mine.recv()
         except EOFError:
+            if self._stop.is_set():  # stopped by `stop`: the job goes back to the queue
+                raise Interrupted from None
             raise RuntimeError("the process reading the list stopped before it finished") from None
         finally:
             mine.close()
@@ -122,13 +124,14 @@ class BatchWorker:
 
     def stop(self) -> None:
         """A running job stops after its current chunk and is queued again for any worker (it resumes from its
-        checkpoint); a job still reading its file is left to be taken over once this process is gone."""
+        checkpoint); so does a job whose list is still being read (its reading process is stopped at once)."""
         self._stop.set()
         self._wake.set()
+        reading = self._reading
+        if reading is not None:  # a list still being read is read again by whichever worker takes the job
+            reading.terminate()
         if self._thread.is_alive():
             self._thread.join(timeout=STOP_WAIT)
-        if self._reading is not None:  # a list still being read: its job is taken over later, as above
-            self._reading.terminate()
 
     def alive(self) -> bool:
         return self._thread.is_alive() or self._stop.is_set()

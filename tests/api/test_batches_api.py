@@ -223,6 +223,33 @@ def test_the_worker_reads_a_list_in_a_child_process(tmp_path: Path, monkeypatch:
         small.read(tmp_path / "gone.csv", {}, "gone.csv")
 
 
+def test_a_worker_stopped_while_a_list_is_read_gives_the_job_back(tmp_path: Path) -> None:
+    from api.batches import Interrupted
+    from matcher.batch.read import Limits
+
+    path = badfiles.xlsx_many_rows(tmp_path / "l.xlsx", rows=200_000)  # a few seconds to read
+    worker = BatchWorker(None, None, tmp_path, tmp_path, 1, Limits())  # type: ignore[arg-type]
+    raised: list[BaseException] = []
+
+    def read() -> None:
+        try:
+            worker.read(path, {}, "l.xlsx")
+        except BaseException as err:
+            raised.append(err)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    deadline = time.time() + 30
+    while (worker._reading is None or not worker._reading.is_alive()) and time.time() < deadline:
+        time.sleep(0.01)
+    child = worker._reading
+    assert child is not None
+    worker.stop()  # the reading process is stopped at once, and the job would go back to the queue
+    reader.join(timeout=30)
+    assert not reader.is_alive() and len(raised) == 1 and isinstance(raised[0], Interrupted), raised
+    assert child.exitcode is not None and child.exitcode < 0  # terminated, not finished
+
+
 def claim_together(workers: list[BatchWorker], engine: Engine) -> list[str | None]:
     """Each worker claims once, from its own thread; both have read the queue before either claims (a barrier
     holds each after its first SELECT on the jobs)."""
