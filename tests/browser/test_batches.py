@@ -52,6 +52,9 @@ def test_a_gbk_list_is_scored_with_progress_and_both_files_download(served: Serv
                 assert rows_text == {"评估中": "正在读取名单…"}.get(status, ""), (status, rows_text)
             else:
                 seen.append((int(float(value or 0)), int(float(most))))
+                if status == "评估中":  # every row scored: the result file is being written
+                    done, total = seen[-1]
+                    assert rows_text == ("正在写入结果文件…" if done >= total else f"{done} / {total} 行"), rows_text
         if page.locator("#p-status").filter(has_text="已完成").count():
             break
         page.wait_for_timeout(150)

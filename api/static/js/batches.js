@@ -19,7 +19,7 @@ function progressOf(job) {
     const secs = (new Date(job.updated_at) - new Date(job.created_at)) / 1000;
     if (secs > 0) rate = job.total_rows / secs;
   }
-  return { rate, eta: rate && job.status === "running" ? (job.total_rows - job.done_rows) / rate : null };
+  return { rate, eta: rate && job.status === "running" && !writing(job) ? (job.total_rows - job.done_rows) / rate : null };
 }
 
 function form() {
@@ -67,8 +67,11 @@ async function upload(e) {
 }
 
 // A job counts its rows once its list has been read (half a minute for a million rows): until then a queued job
-// shows none and a running one says it is reading.
-const rowsOf = job => job.total_rows ? t("b-rows", job.done_rows, job.total_rows) : job.status === "running" ? t("b-reading") : "";
+// shows none and a running one says it is reading. Once every row is scored it writes the result file (three
+// minutes for a million-row workbook) and says so.
+const writing = job => job.status === "running" && job.total_rows > 0 && job.done_rows >= job.total_rows;
+const rowsOf = job => writing(job) ? t("b-writing")
+  : job.total_rows ? t("b-rows", job.done_rows, job.total_rows) : job.status === "running" ? t("b-reading") : "";
 
 function progressPanel() {
   const job = view.jobs.find(j => j.id === view.watching);
