@@ -133,8 +133,9 @@ class Rows(Sequence[Row]):
         """Delete the file now rather than when the rows are collected."""
         self._file.close()
 
-    # Sent to another process (the service reads a list in a child process), the rows go by a named file that the
-    # receiving side opens and unlinks at once: it then owns the only handle, and the file goes when it closes.
+    # Sent to another process on the same machine (the service reads a list in a child process), the rows go by a
+    # named file in TMPDIR that the receiving side opens and unlinks at once: it then owns the only handle, and the
+    # file goes when it closes. (Dask workers are sent plain lists of a chunk's rows, never a `Rows`.)
     def __getstate__(self) -> dict[str, Any]:
         with self._lock, tempfile.NamedTemporaryFile(prefix="rows-", delete=False) as out:
             self._file.seek(0)
