@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import logging
-import multiprocessing
 import os
 import socket
 import threading
@@ -18,8 +17,10 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from matcher.batch.job import Prepared, prepare_to, score_file
-from matcher.batch.read import InputError, Limits
+from matcher.batch.apart import Apart, Stopped
+from matcher.batch.checkpoint import Records
+from matcher.batch.job import Prepared, prepare_file, score_file, write_results
+from matcher.batch.read import InputError, Limits, Table
 from matcher.batch.run import BatchOptions
 from matcher.engine import Matcher
 
@@ -87,35 +88,22 @@ class BatchWorker:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="batch-worker", daemon=True)
-        self._reading: multiprocessing.process.BaseProcess | None = None  # the child reading a list, if any
+        self._apart = Apart()  # reading and writing a list run in a child process (matcher/batch/apart.py)
 
     def read(self, src: Path, columns: dict[str, str | None], name: str) -> Prepared:
-        """The list read in a child process. Reading is pure Python for as long as a list is long (half a minute for
-        a million-row workbook); in this process it would hold the interpreter lock against the requests being
-        served, and a `/match` took 0.3–4.5 s instead of 10–30 ms (`scripts/hardening.py badfiles`). The child
-        sends back the kept rows' file (`Rows`) and the rest of the table, or the reason it could not read it."""
-        ctx = multiprocessing.get_context("spawn")
-        mine, theirs = ctx.Pipe(duplex=False)
-        child = ctx.Process(
-            target=prepare_to, args=(theirs, src, columns, name, self.limits), name="batch-reader", daemon=True
-        )
-        child.start()
-        theirs.close()
-        self._reading = child
+        """The list read in a child process, which sends back the kept rows' file and the rest of the table, or
+        the reason it could not read it."""
         try:
-            ok, got = mine.recv()
-        except EOFError:
-            if self._stop.is_set():  # stopped by `stop`: the job goes back to the queue
-                raise Interrupted from None
-            raise RuntimeError("the process reading the list stopped before it finished") from None
-        finally:
-            mine.close()
-            child.join()
-            self._reading = None
-        if not ok:
-            raise got
-        assert isinstance(got, Prepared)
-        return got
+            return self._apart(prepare_file, src, columns, name, self.limits)
+        except Stopped:  # by `stop`: the job goes back to the queue
+            raise Interrupted from None
+
+    def write(self, output: Path, errors: Path, records: Records, opts: BatchOptions, table: Table) -> tuple[int, int]:
+        """The result and errors files written in a child process: rows scored and rows refused."""
+        try:
+            return self._apart(write_results, output, errors, records, opts, table)
+        except Stopped:
+            raise Interrupted from None
 
     def start(self) -> None:
         self.reclaim()
@@ -124,12 +112,11 @@ class BatchWorker:
 
     def stop(self) -> None:
         """A running job stops after its current chunk and is queued again for any worker (it resumes from its
-        checkpoint); so does a job whose list is still being read (its reading process is stopped at once)."""
+        checkpoint); so does a job whose list is still being read or its result written (that process is stopped
+        at once)."""
         self._stop.set()
         self._wake.set()
-        reading = self._reading
-        if reading is not None:  # a list still being read is read again by whichever worker takes the job
-            reading.terminate()
+        self._apart.stop()  # a list being read or written: the job is run again by whichever worker takes it
         if self._thread.is_alive():
             self._thread.join(timeout=STOP_WAIT)
 
@@ -239,7 +226,18 @@ class BatchWorker:
 
             bo = BatchOptions(top=opts["top"], location=opts.get("location"), preset=opts.get("preset"))
             matcher = self.current() if self.current is not None else self.matcher
-            res = score_file(matcher, src, prepared, out, err, bo, self.cache_dir, progress, cache_max=self.cache_max)
+            res = score_file(
+                matcher,
+                src,
+                prepared,
+                out,
+                err,
+                bo,
+                self.cache_dir,
+                progress,
+                cache_max=self.cache_max,
+                write=self.write,
+            )
             with self.sessions() as s:
                 job = self._mine(s, job_id)
                 if job is not None:

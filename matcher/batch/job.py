@@ -5,13 +5,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
 from pathlib import Path
 
 from ..engine import Matcher
-from .checkpoint import Checkpoint
+from .checkpoint import Checkpoint, Records
 from .columns import Columns, read_list
-from .read import NO_LIMITS, InputError, Limits, Table
+from .read import NO_LIMITS, Limits, Table
 from .run import BatchOptions, Runner, run_batch, signature
 from .store import MAX_ENTRIES, EmbeddingStore
 from .write import write_errors, write_output
@@ -56,16 +55,9 @@ def prepare_file(
     return Prepared(*read_list(path, given, name, limits))
 
 
-def prepare_to(to: Connection, path: Path, given: dict[str, str | None], name: str, limits: Limits) -> None:
-    """`prepare_file` in a child process (the service's): (True, the prepared list) or (False, the error) sent to
-    the parent, which then owns the kept rows' file."""
-    try:
-        prepared = prepare_file(path, given, name, limits)
-    except Exception as err:  # sent as an InputError (the file's fault) or a RuntimeError naming the failure
-        to.send((False, err if isinstance(err, InputError) else RuntimeError(f"{type(err).__name__}: {err}")))
-        return
-    to.send((True, prepared))
-    prepared.close()
+def write_results(output: Path, errors: Path, records: Records, opts: BatchOptions, table: Table) -> tuple[int, int]:
+    """The result file and the errors file: rows scored, rows refused."""
+    return write_output(output, records, opts.top, opts.location, table), write_errors(errors, records, table)
 
 
 def score_file(
@@ -80,8 +72,10 @@ def score_file(
     on_start: Callable[[int], None] = lambda resumed: None,
     cache_max: int = MAX_ENTRIES,
     runner: Runner | None = None,
+    write: Callable[[Path, Path, Records, BatchOptions, Table], tuple[int, int]] = write_results,
 ) -> BatchResult:
-    """Score every row, resuming from OUTPUT.partial.jsonl when a previous run of the same job was cut short."""
+    """Score every row, resuming from OUTPUT.partial.jsonl when a previous run of the same job was cut short.
+    `write`: how the result and errors files are written (the service writes them in a child process)."""
     ckpt = Checkpoint(output.with_name(output.name + ".partial.jsonl"), signature(src, prepared.columns, opts, matcher))
     resumed = len(ckpt.done)
     on_start(resumed)
@@ -94,8 +88,7 @@ def score_file(
     finally:
         store.close()
     seconds = time.perf_counter() - t0
-    n_out = write_output(output, records, opts.top, opts.location, prepared.table)
-    n_err = write_errors(errors, records, prepared.table)
+    n_out, n_err = write(output, errors, records, opts, prepared.table)
     if n_out + n_err != prepared.total:
         raise RuntimeError(f"{prepared.total} rows read but {n_out} scored and {n_err} errors written")
     ckpt.close(remove=True)

@@ -211,7 +211,7 @@ def test_the_worker_reads_a_list_in_a_child_process(tmp_path: Path, monkeypatch:
     got = worker.read(path, {}, "名单.xlsx")
     assert got.columns == here.columns and got.total == here.total == 3000
     assert list(got.table.rows) == list(here.table.rows) and got.table.long == here.table.long
-    assert not multiprocessing.active_children() and worker._reading is None
+    assert not multiprocessing.active_children() and worker._apart.running is None
     assert not isinstance(got.table.rows._file, tempfile.SpooledTemporaryFile)  # type: ignore[attr-defined]  # it came by name
     got.close()
     here.close()
@@ -221,6 +221,38 @@ def test_the_worker_reads_a_list_in_a_child_process(tmp_path: Path, monkeypatch:
         small.read(path, {}, "名单.xlsx")
     with pytest.raises(InputError, match="no such file"):
         small.read(tmp_path / "gone.csv", {}, "gone.csv")
+
+
+def test_the_worker_writes_the_result_in_a_child_process(tmp_path: Path, engine_matcher: Matcher) -> None:
+    """Writing a result is pure Python too (three minutes for a million-row workbook): the files the child writes
+    are the ones written here, and a failure comes back with its name."""
+    from matcher.batch.job import prepare_file, score_file, write_results
+    from matcher.batch.read import Limits
+    from matcher.batch.run import BatchOptions
+
+    src = tmp_path / "名单.csv"
+    src.write_text(LIST, encoding="utf-8")
+    worker = BatchWorker(None, None, tmp_path, tmp_path, 1, Limits())  # type: ignore[arg-type]
+    got = {}
+    for how, write in (("here", write_results), ("apart", worker.write)):
+        for fmt in ("xlsx", "csv"):
+            out, err = tmp_path / how / f"r.{fmt}", tmp_path / how / f"e-{fmt}.csv"
+            out.parent.mkdir(exist_ok=True)
+            prepared = prepare_file(src, {})
+            res = score_file(engine_matcher, src, prepared, out, err, BatchOptions(top=2), None, write=write)
+            prepared.close()
+            assert (res.scored, res.errors) == (2, 1)
+            got[how, fmt] = out.read_bytes() if fmt == "csv" else read_xlsx_values(out), err.read_bytes()
+    assert got["apart", "csv"] == got["here", "csv"] and got["apart", "xlsx"] == got["here", "xlsx"]
+    with pytest.raises(RuntimeError, match="ValueError: unsupported output '.txt'"):
+        worker.write(tmp_path / "r.txt", tmp_path / "e.csv", None, BatchOptions(), None)  # type: ignore[arg-type]
+
+
+def read_xlsx_values(path: Path) -> list[list[object]]:
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path, read_only=True)
+    return [list(r) for r in wb.active.iter_rows(values_only=True)]
 
 
 def test_a_worker_stopped_while_a_list_is_read_gives_the_job_back(tmp_path: Path) -> None:
@@ -240,9 +272,9 @@ def test_a_worker_stopped_while_a_list_is_read_gives_the_job_back(tmp_path: Path
     reader = threading.Thread(target=read)
     reader.start()
     deadline = time.time() + 30
-    while (worker._reading is None or not worker._reading.is_alive()) and time.time() < deadline:
+    while (worker._apart.running is None or not worker._apart.running.is_alive()) and time.time() < deadline:
         time.sleep(0.01)
-    child = worker._reading
+    child = worker._apart.running
     assert child is not None
     worker.stop()  # the reading process is stopped at once, and the job would go back to the queue
     reader.join(timeout=30)
