@@ -90,9 +90,7 @@ class Rows(Sequence[Row]):
         for name in ("_numbers", "_offsets", "_sizes"):
             old = getattr(self, name)
             new = array(old.typecode)
-            new.frombytes(
-                np.frombuffer(old, dtype=f"{'u' if old.typecode.isupper() else 'i'}{old.itemsize}")[order].tobytes()
-            )
+            new.frombytes(np.frombuffer(old, dtype=old.typecode)[order].tobytes())  # numpy reads the typecode
             setattr(self, name, new)
 
     def drop(self, positions: Collection[int]) -> None:

@@ -154,9 +154,6 @@ class Strings:
             return str(self._rows[k][1][""])
         return default
 
-    def __len__(self) -> int:
-        return len(self._index)
-
     def close(self) -> None:
         self._rows.close()
 
@@ -342,7 +339,7 @@ def read_xlsx(path: Path, pick: Pick | None = None, name: str | None = None, lim
 
         wb.read(lambda f: sheet_rows(f, by_index, sink), wb.sheet)
         strings = wb.resolve(cited)
-        cited = array("q")  # freed
+        del cited[:]  # its memory goes before the rows are resolved
         # Shared strings resolved, row by row; rows whose shared strings turned out over-long are refused now, as a
         # long inline cell was.
         rows = out.rows
